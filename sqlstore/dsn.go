@@ -1,0 +1,93 @@
+// Package sqlstore implements beian's stores on SQLite (embedded, the
+// default) and PostgreSQL. This file parses the database URLs of API.md.
+package sqlstore
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Drivers.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DSN is a parsed database URL.
+type DSN struct {
+	Driver string // SQLite or Postgres
+	Path   string // SQLite: the file path (everything after "sqlite://")
+	URL    string // PostgreSQL: the URL as given, for the driver
+}
+
+// String returns the URL with any password replaced, safe for logs.
+func (d DSN) String() string {
+	if d.Driver == SQLite {
+		return "sqlite://" + d.Path
+	}
+	u, err := url.Parse(d.URL)
+	if err != nil {
+		return "postgres://…"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// ParseDSN parses a database URL (API.md): sqlite://PATH, where everything
+// after "sqlite://" is a file path (sqlite://./beian.db,
+// sqlite:///var/lib/beian/beian.db), or postgres://… (postgresql:// too).
+// The error says what a valid URL looks like.
+func ParseDSN(s string) (DSN, error) {
+	s = strings.TrimSpace(s)
+	scheme, rest, ok := strings.Cut(s, "://")
+	if s == "" {
+		return DSN{}, fmt.Errorf("no database URL given; use sqlite://PATH (e.g. sqlite://./beian.db) or postgres://USER@HOST:PORT/DB")
+	}
+	if !ok {
+		return DSN{}, fmt.Errorf("database URL %q has no scheme; use sqlite://PATH (e.g. sqlite://./beian.db) or postgres://USER@HOST:PORT/DB", redact(s))
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite", "sqlite3":
+		if rest == "" {
+			return DSN{}, fmt.Errorf("database URL sqlite:// names no file; write the path after it, e.g. sqlite://./beian.db or sqlite:///var/lib/beian/beian.db")
+		}
+		if strings.ContainsRune(rest, 0) {
+			return DSN{}, fmt.Errorf("database URL: the SQLite path contains a NUL byte; give a plain file path")
+		}
+		return DSN{Driver: SQLite, Path: rest}, nil
+	case "postgres", "postgresql":
+		u, err := url.Parse(s)
+		if err != nil {
+			return DSN{}, fmt.Errorf("database URL is not a valid postgres:// URL (%v); use postgres://USER[:PASSWORD]@HOST[:PORT]/DB[?sslmode=disable]", redactErr(err))
+		}
+		if u.Host == "" && u.Query().Get("host") == "" {
+			return DSN{}, fmt.Errorf("database URL names no PostgreSQL host; use postgres://USER@HOST:PORT/DB")
+		}
+		return DSN{Driver: Postgres, URL: s}, nil
+	default:
+		return DSN{}, fmt.Errorf("database URL scheme %q is not supported; use sqlite://PATH or postgres://…", scheme)
+	}
+}
+
+// redact hides anything that looks like a password in a URL-ish string.
+func redact(s string) string {
+	if at := strings.LastIndex(s, "@"); at >= 0 {
+		return "…" + s[at:]
+	}
+	return s
+}
+
+func redactErr(err error) string {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err.Error()
+	}
+	return "malformed URL"
+}

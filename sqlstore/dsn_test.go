@@ -1,0 +1,89 @@
+package sqlstore
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseDSN(t *testing.T) {
+	for _, tc := range []struct {
+		name, in     string
+		driver, path string
+		errHas       string
+	}{
+		{"OKRelative", "sqlite://./beian.db", SQLite, "./beian.db", ""},
+		{"OKAbsolute", "sqlite:///var/lib/beian/beian.db", SQLite, "/var/lib/beian/beian.db", ""},
+		{"OKBare", "sqlite://beian.db", SQLite, "beian.db", ""},
+		{"OKSpaces", "sqlite://./my data/b.db", SQLite, "./my data/b.db", ""},
+		{"OKPostgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", Postgres, "", ""},
+		{"OKPostgresql", "postgresql://u:p@db/x", Postgres, "", ""},
+		{"ErrEmpty", "", "", "", "no database URL"},
+		{"ErrNoScheme", "./beian.db", "", "", "no scheme"},
+		{"ErrNoPath", "sqlite://", "", "", "names no file"},
+		{"ErrScheme", "mysql://root@localhost/x", "", "", `"mysql" is not supported`},
+		{"ErrNoHost", "postgres:///x", "", "", "no PostgreSQL host"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := ParseDSN(tc.in)
+			if tc.errHas != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.errHas) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.errHas)
+				}
+				return
+			}
+			if err != nil || d.Driver != tc.driver || d.Path != tc.path {
+				t.Fatalf("got %+v, %v", d, err)
+			}
+		})
+	}
+}
+
+func TestDSNStringHidesPassword(t *testing.T) {
+	for _, in := range []string{"postgres://u:s3cret@db:5432/x", "postgres://u@db/x?password=s3cret"} {
+		d, err := ParseDSN(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(d.String(), "s3cret") {
+			t.Errorf("String() leaks the password: %s", d)
+		}
+	}
+	if _, err := ParseDSN("post gres://u:s3cret@db"); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("error leaks or accepts: %v", err)
+	}
+}
+
+func FuzzParseDSN(f *testing.F) {
+	for _, s := range []string{"sqlite://./b.db", "postgres://u:p@h:5432/d?sslmode=disable", "", "x", "sqlite://", "postgres://%zz"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDSN(s)
+		if err != nil {
+			if strings.Contains(s, "@") && strings.Contains(s, ":") {
+				if pw := passwordOf(s); len(pw) > 3 && strings.Contains(err.Error(), pw) {
+					t.Fatalf("error %q leaks password %q", err, pw)
+				}
+			}
+			return
+		}
+		again, err := ParseDSN(d.String())
+		if d.Driver == SQLite && (err != nil || again != d) {
+			t.Fatalf("sqlite DSN does not round-trip: %+v → %q → %+v, %v", d, d.String(), again, err)
+		}
+	})
+}
+
+// passwordOf extracts the text between "://user:" and "@", if any.
+func passwordOf(s string) string {
+	_, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return ""
+	}
+	userinfo, _, ok := strings.Cut(rest, "@")
+	if !ok {
+		return ""
+	}
+	_, pw, _ := strings.Cut(userinfo, ":")
+	return pw
+}
