@@ -1,0 +1,196 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/beian/beian"
+)
+
+// DB is an open database of either engine, with the clock that every
+// transaction reads its time from (CONVENTIONS.md: time comes from an
+// injected clock, carried by the transaction).
+type DB struct {
+	SQL    *sql.DB
+	Driver string // SQLite or Postgres
+	Clock  beian.Clock
+	dsn    DSN
+}
+
+// Open opens the database of the URL; it does not migrate (see Migrate).
+// SQLite runs in WAL mode with full fsync, foreign keys on, a busy timeout
+// and BEGIN IMMEDIATE transactions, so that writers queue instead of failing
+// on a lock upgrade.
+func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
+	if clock == nil {
+		clock = beian.SystemClock
+	}
+	db := &DB{Driver: dsn.Driver, Clock: clock, dsn: dsn}
+	var err error
+	switch dsn.Driver {
+	case SQLite:
+		if dir := filepath.Dir(dsn.Path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("database folder %s: %w", dir, err)
+			}
+		}
+		q := url.Values{}
+		for _, p := range []string{"busy_timeout(15000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		db.SQL, err = sql.Open("sqlite", "file:"+escapePath(dsn.Path)+"?"+q.Encode())
+		if err == nil {
+			// One writer at a time is SQLite's model; a few connections let
+			// readers run beside it under WAL.
+			db.SQL.SetMaxOpenConns(8)
+		}
+	case Postgres:
+		db.SQL, err = sql.Open("pgx", dsn.URL)
+		if err == nil {
+			db.SQL.SetMaxOpenConns(32)
+			db.SQL.SetMaxIdleConns(32)
+			db.SQL.SetConnMaxIdleTime(5 * time.Minute)
+		}
+	default:
+		return nil, fmt.Errorf("unknown database driver %q", dsn.Driver)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", dsn, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := db.SQL.PingContext(pctx); err != nil {
+		db.SQL.Close()
+		return nil, fmt.Errorf("cannot reach the database %s: %w (is it running, and does the URL name the right host, user and database?)", dsn, err)
+	}
+	return db, nil
+}
+
+// escapePath makes a file path safe inside a file: URI.
+func escapePath(p string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(p)
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.SQL.Close() }
+
+// DSN returns the URL the database was opened with.
+func (db *DB) DSN() DSN { return db.dsn }
+
+// Tx is one transaction with the time it started at, read once from the
+// clock so every row it writes agrees.
+type Tx struct {
+	*sql.Tx
+	Driver string
+	Now    time.Time
+}
+
+// Micro returns t as the integer microseconds since the epoch that every
+// time column holds (portable between the engines, sortable, zone-free).
+func Micro(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMicro()
+}
+
+// FromMicro is the inverse of Micro; 0 is the zero time. Times come back in
+// China Standard Time (Rule CAL-0).
+func FromMicro(us int64) time.Time {
+	if us == 0 {
+		return time.Time{}
+	}
+	return time.UnixMicro(us).In(beian.CST)
+}
+
+// InTx runs fn in a transaction and commits it when fn returns nil. On
+// PostgreSQL a serialization failure or deadlock is retried (fn must be safe
+// to run again); on SQLite a busy database waits up to the busy timeout.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := db.inTx(ctx, fn)
+		if err == nil || attempt >= 4 || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+}
+
+func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	sqlTx, err := db.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return mapErr(err)
+	}
+	tx := &Tx{Tx: sqlTx, Driver: db.Driver, Now: db.Clock.Now()}
+	defer func() {
+		if err != nil {
+			_ = sqlTx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	return mapErr(sqlTx.Commit())
+}
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "40001" || pgErr.Code == "40P01"
+	}
+	return false
+}
+
+// mapErr turns constraint violations into KindConflict, keeping the cause;
+// other errors pass unchanged (they become internal at the edge).
+func mapErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "23505", "23503", "23514", "23P01": // unique, foreign key, check, exclusion
+			return &beian.Error{Kind: beian.KindConflict, Code: "store.constraint", Args: map[string]string{"constraint": pgErr.ConstraintName}, Err: err}
+		}
+		return err
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		switch sqErr.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY,
+			sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_CHECK,
+			sqlite3.SQLITE_CONSTRAINT_TRIGGER, sqlite3.SQLITE_CONSTRAINT:
+			return &beian.Error{Kind: beian.KindConflict, Code: "store.constraint", Args: map[string]string{"constraint": sqliteConstraint(sqErr.Error())}, Err: err}
+		}
+	}
+	return err
+}
+
+// MapErr is mapErr for the store packages that run their own statements.
+func MapErr(err error) error { return mapErr(err) }
+
+// sqliteConstraint extracts "table.column" from SQLite's constraint message.
+func sqliteConstraint(msg string) string {
+	if i := strings.LastIndex(msg, "failed: "); i >= 0 {
+		rest := msg[i+len("failed: "):]
+		if j := strings.IndexAny(rest, " ("); j >= 0 {
+			rest = rest[:j]
+		}
+		return rest
+	}
+	return ""
+}
