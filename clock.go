@@ -1,6 +1,9 @@
 package beian
 
-import "time"
+import (
+	"sync"
+	"time"
+)
 
 // Clock tells the time. Domain and store code never call time.Now: they take
 // a Clock, so that tests and the sandbox can move time (PRODUCT.md, "Shape").
@@ -32,4 +35,35 @@ func DateOf(t time.Time) time.Time {
 // ParseDate parses a YYYY-MM-DD date as midnight China Standard Time.
 func ParseDate(s string) (time.Time, error) {
 	return time.ParseInLocation(time.DateOnly, s, CST)
+}
+
+// ManualClock is a clock that moves only when told: for tests and for
+// replaying time. It is safe for concurrent use.
+type ManualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewManualClock returns a clock standing at t.
+func NewManualClock(t time.Time) *ManualClock { return &ManualClock{now: t} }
+
+// Now returns the clock's time.
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Set moves the clock to t.
+func (c *ManualClock) Set(t time.Time) {
+	c.mu.Lock()
+	c.now = t
+	c.mu.Unlock()
+}
+
+// Advance moves the clock forward by d.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
 }
