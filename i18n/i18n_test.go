@@ -10,7 +10,9 @@ import (
 	"testing/fstest"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/sqlstore/providerdb"
 	"github.com/beian/beian/validate"
+	"github.com/beian/beian/workflow"
 )
 
 // Every code a validator can produce, and every error kind, has a message in
@@ -18,8 +20,10 @@ import (
 func TestCatalogueCoversEveryCode(t *testing.T) {
 	c := Default()
 	var codes []string
-	for code := range validate.Codes() {
-		codes = append(codes, code)
+	for _, m := range []map[string]string{validate.Codes(), workflow.Codes(), providerdb.Codes()} {
+		for code := range m {
+			codes = append(codes, code)
+		}
 	}
 	for _, k := range beian.Kinds {
 		codes = append(codes, KindCode(k))

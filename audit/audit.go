@@ -1,0 +1,198 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/beian/beian/sqlstore"
+)
+
+// Chain is the audit chain of one context, bound to that context's tables.
+// It holds no state besides the table names and is safe for concurrent use.
+type Chain struct {
+	context string
+	records string // <context>_audit
+	head    string // <context>_audit_head
+	page    int    // records per Verify query; 0: pageSize
+}
+
+// New returns the chain of the context: "provider" or "registry", whose
+// records live in <context>_audit and whose head lives in
+// <context>_audit_head. Any other name is an error (table names are never
+// built from unchecked input).
+func New(context string) (*Chain, error) {
+	switch context {
+	case "provider":
+		return &Chain{context: context, records: "provider_audit", head: "provider_audit_head"}, nil
+	case "registry":
+		return &Chain{context: context, records: "registry_audit", head: "registry_audit_head"}, nil
+	}
+	return nil, fmt.Errorf("audit: unknown context %q (want provider or registry)", context)
+}
+
+// Context returns the name of the chain's context.
+func (c *Chain) Context() string { return c.context }
+
+// Entry is what a caller records about one state change. Before and After
+// are the states around it: nil is stored as the empty string; a string or a
+// json.RawMessage is stored as given (it is taken to be JSON already); any
+// other value is stored as its encoding/json text (map keys sorted, no HTML
+// escaping). They must not contain secrets (see the package comment).
+type Entry struct {
+	Actor    string // who: "account:42", "system", "registry", "timer"
+	Action   string // what: "order.submit"
+	Entity   string // the kind of thing changed: "order"
+	EntityID string // which one
+	Before   any
+	After    any
+}
+
+// Record is one stored audit record.
+type Record struct {
+	Seq      int64     // 1, 2, …: no gaps
+	At       time.Time // the time of the transaction that wrote it (CST)
+	Actor    string
+	Action   string
+	Entity   string
+	EntityID string
+	Before   string // JSON, or "" for none
+	After    string // JSON, or "" for none
+	PrevHash string // the Hash of record Seq-1; Genesis for record 1
+	Hash     string // hex SHA-256 of the fields above (see the package comment)
+}
+
+// Append writes e as the next record of the chain in the caller's
+// transaction tx, at tx.Now, and returns it. It locks the chain's head until
+// tx ends, so call it last in the transaction. The record commits or rolls
+// back with tx.
+func (c *Chain) Append(ctx context.Context, tx *sqlstore.Tx, e Entry) (rec Record, err error) {
+	defer wrap(&err, "audit append %s %s", c.context, e.Action)
+	if tx == nil {
+		return Record{}, errors.New("no transaction")
+	}
+	if e.Actor == "" || e.Action == "" {
+		return Record{}, errors.New("actor and action are required")
+	}
+	before, err := encode(e.Before)
+	if err != nil {
+		return Record{}, fmt.Errorf("before: %w", err)
+	}
+	after, err := encode(e.After)
+	if err != nil {
+		return Record{}, fmt.Errorf("after: %w", err)
+	}
+
+	q := `SELECT seq, hash FROM ` + c.head + ` WHERE id = 1`
+	if tx.Driver == sqlstore.Postgres {
+		// Writers queue on the head row; under READ COMMITTED the waiter
+		// then reads the head its predecessor committed.
+		q += ` FOR UPDATE`
+	}
+	var headSeq int64
+	var headHash string
+	if err := tx.QueryRowContext(ctx, q).Scan(&headSeq, &headHash); err != nil {
+		return Record{}, fmt.Errorf("read head: %w", sqlstore.MapErr(err))
+	}
+
+	at := sqlstore.Micro(tx.Now)
+	rec = Record{
+		Seq: headSeq + 1, At: sqlstore.FromMicro(at),
+		Actor: e.Actor, Action: e.Action, Entity: e.Entity, EntityID: e.EntityID,
+		Before: before, After: after, PrevHash: headHash,
+	}
+	rec.Hash = computeHash(rec)
+
+	if _, err := tx.ExecContext(ctx, `INSERT INTO `+c.records+
+		` (seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		rec.Seq, at, rec.Actor, rec.Action, rec.Entity, rec.EntityID,
+		rec.Before, rec.After, rec.PrevHash, rec.Hash); err != nil {
+		return Record{}, fmt.Errorf("insert record %d: %w", rec.Seq, sqlstore.MapErr(err))
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE `+c.head+` SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3`,
+		rec.Seq, rec.Hash, headSeq)
+	if err != nil {
+		return Record{}, fmt.Errorf("update head: %w", sqlstore.MapErr(err))
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return Record{}, fmt.Errorf("update head: moved under us (rows %d, %v)", n, err)
+	}
+	return rec, nil
+}
+
+// encode renders Before or After for storage (see Entry).
+func encode(v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case json.RawMessage:
+		return string(v), nil
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
+}
+
+// Head returns the seq and hash of the last record (0 and Genesis for an
+// empty chain), as the head table holds them. Keep the hash somewhere else
+// to pass to Verify later.
+func (c *Chain) Head(ctx context.Context, db *sqlstore.DB) (seq int64, hash string, err error) {
+	defer wrap(&err, "audit head %s", c.context)
+	err = db.SQL.QueryRowContext(ctx, `SELECT seq, hash FROM `+c.head+` WHERE id = 1`).Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", fmt.Errorf("the head row is missing (was the database migrated?)")
+	}
+	return seq, hash, err
+}
+
+// recordColumns are the columns scanned by scanRecord, in its order.
+const recordColumns = `seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash`
+
+// scanRecord scans one row of recordColumns.
+func scanRecord(rows *sql.Rows) (Record, error) {
+	var r Record
+	var at int64
+	err := rows.Scan(&r.Seq, &at, &r.Actor, &r.Action, &r.Entity, &r.EntityID, &r.Before, &r.After, &r.PrevHash, &r.Hash)
+	r.At = sqlstore.FromMicro(at)
+	return r, err
+}
+
+// Records returns the history of one entity in seq order (an order's
+// timeline, the staff views of a document for PRIV-1). An entity without
+// records has an empty history, not an error.
+func (c *Chain) Records(ctx context.Context, db *sqlstore.DB, entity, entityID string) (recs []Record, err error) {
+	defer wrap(&err, "audit records %s %s %s", c.context, entity, entityID)
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+recordColumns+` FROM `+c.records+
+		` WHERE entity = $1 AND entity_id = $2 ORDER BY seq`, entity, entityID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	recs = []Record{}
+	for rows.Next() {
+		r, err := scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, r)
+	}
+	return recs, rows.Err()
+}
+
+// wrap prefixes a non-nil *err with the context of the function.
+func wrap(err *error, format string, args ...any) {
+	if *err != nil {
+		*err = fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), *err)
+	}
+}
