@@ -185,7 +185,7 @@ func TestCommandTree(t *testing.T) {
 	if code, _, stderr := invoke(t, nil, "calendar"); code != 2 || !strings.Contains(stderr, "beian calendar add") {
 		t.Errorf("calendar alone: %d %q", code, stderr)
 	}
-	if code, _, stderr := invoke(t, nil, "migrate", "--db", "sqlite://x.db"); code != 1 || !strings.Contains(stderr, "not available in this version yet") {
+	if code, _, stderr := invoke(t, nil, "backup", "--db", "sqlite://x.db"); code != 1 || !strings.Contains(stderr, "not available in this version yet") {
 		t.Errorf("planned command: %d %q", code, stderr)
 	}
 	if code, _, _ := invoke(t, nil); code != 2 {
@@ -249,5 +249,35 @@ func TestCalendarAddHolidaysDir(t *testing.T) {
 	code, _, stderr = invoke(t, nil, "calendar", "add", "--holidays-dir", dir, "--from", "2031-03-03", "--days", "5")
 	if code != 1 || !strings.Contains(stderr, "2032.json") {
 		t.Fatalf("bad file: exit %d %q", code, stderr)
+	}
+}
+
+// beian migrate, audit head and audit verify on a fresh SQLite file.
+func TestMigrateAndAuditCommands(t *testing.T) {
+	db := "sqlite://" + filepath.Join(t.TempDir(), "b.db")
+	code, stdout, stderr := invoke(t, nil, "migrate", "--db", db)
+	if code != 0 || !strings.Contains(stdout, "applied 0001_machinery") || !strings.Contains(stdout, "schema version") {
+		t.Fatalf("migrate: %d %q %q", code, stdout, stderr)
+	}
+	code, stdout, _ = invoke(t, nil, "migrate", "--db", db)
+	if code != 0 || strings.Contains(stdout, "applied") {
+		t.Fatalf("second migrate: %d %q", code, stdout)
+	}
+	code, stdout, _ = invoke(t, nil, "audit", "head", "--db", db, "--context", "provider")
+	head := strings.TrimSpace(stdout)
+	if code != 0 || len(head) != 64 {
+		t.Fatalf("audit head: %d %q", code, stdout)
+	}
+	code, stdout, stderr = invoke(t, nil, "audit", "verify", "--db", db, "--head", head)
+	if code != 0 || !strings.Contains(stdout, "provider: 0 records intact") || !strings.Contains(stdout, "registry: 0 records intact") {
+		t.Fatalf("audit verify: %d %q %q", code, stdout, stderr)
+	}
+	code, _, stderr = invoke(t, nil, "audit", "verify", "--db", db, "--head", strings.Repeat("ab", 32))
+	if code != 1 || !strings.Contains(stderr, "not in the chain") {
+		t.Fatalf("unknown kept head: %d %q", code, stderr)
+	}
+	code, _, stderr = invoke(t, nil, "audit", "verify", "--db", db, "--context", "bureau")
+	if code != 2 || !strings.Contains(stderr, "provider or registry") {
+		t.Fatalf("bad context: %d %q", code, stderr)
 	}
 }
