@@ -61,7 +61,7 @@ func FuzzParseDSN(f *testing.F) {
 		d, err := ParseDSN(s)
 		if err != nil {
 			if strings.Contains(s, "@") && strings.Contains(s, ":") {
-				scheme, _, _ := strings.Cut(s, "://")
+				scheme, _, _ := strings.Cut(strings.TrimSpace(s), "://")
 				msg := strings.Replace(err.Error(), `"`+scheme+`"`, "", 1)
 				if pw := passwordOf(s); len(pw) > 3 && strings.Contains(msg, pw) {
 					t.Fatalf("error %q leaks password %q", err, pw)
