@@ -5,6 +5,7 @@ package sqlstore
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -73,9 +74,15 @@ func ParseDSN(s string) (DSN, error) {
 		}
 		return DSN{Driver: Postgres, URL: s}, nil
 	default:
+		if !plainScheme.MatchString(scheme) {
+			return DSN{}, fmt.Errorf("database URL scheme is not supported; use sqlite://PATH or postgres://…")
+		}
 		return DSN{}, fmt.Errorf("database URL scheme %q is not supported; use sqlite://PATH or postgres://…", scheme)
 	}
 }
+
+// plainScheme is a URL scheme worth echoing in an error (RFC 3986, short).
+var plainScheme = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]{0,19}$`)
 
 // redact hides anything that looks like a password in a URL-ish string.
 func redact(s string) string {

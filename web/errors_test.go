@@ -64,7 +64,7 @@ func TestLang(t *testing.T) {
 
 func TestHealthz(t *testing.T) {
 	w := httptest.NewRecorder()
-	NewMux().ServeHTTP(w, httptest.NewRequest("GET", "/healthz", nil))
+	NewMux(nil).ServeHTTP(w, httptest.NewRequest("GET", "/healthz", nil))
 	if w.Code != 200 || w.Body.String() != "{\"status\":\"ok\"}\n" {
 		t.Errorf("healthz: %d %q", w.Code, w.Body.String())
 	}

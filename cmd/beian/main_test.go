@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +14,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/beian/beian/notify"
+	"github.com/beian/beian/outbox"
+	"github.com/beian/beian/sqlstore"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -43,7 +48,7 @@ func invoke(tb testing.TB, environ map[string]string, args ...string) (code int,
 }
 
 func TestMainServesHealthz(t *testing.T) {
-	m := &Main{Addr: "127.0.0.1:0"}
+	m := &Main{Addr: "127.0.0.1:0", DB: sqlstore.DSN{Driver: sqlstore.SQLite, Path: filepath.Join(t.TempDir(), "b.db")}}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +62,56 @@ func TestMainServesHealthz(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"ok"`) {
 		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
 	}
+	// Readiness: migrated database; no senders configured → warnings, still ready.
+	resp, err = http.Get(m.URL() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"ready":true`) {
+		t.Fatalf("readyz: %d %s", resp.StatusCode, body)
+	}
 	if err := m.Close(); err != nil {
 		t.Fatalf("close: %v", err)
+	}
+}
+
+// PRODUCT.md: without --sandbox and with no sender configured, the server
+// starts, warns, and keeps messages queued; /readyz names them.
+func TestUnconfiguredSendersKeepMessagesQueued(t *testing.T) {
+	var logs syncBuffer
+	m := &Main{Addr: "127.0.0.1:0", DB: sqlstore.DSN{Driver: sqlstore.SQLite, Path: filepath.Join(t.TempDir(), "b.db")},
+		Log: slog.New(slog.NewTextHandler(&logs, nil))}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if !strings.Contains(logs.String(), "no email sender configured") || !strings.Contains(logs.String(), "no SMS sender configured") {
+		t.Fatalf("no start-up warning: %s", logs.String())
+	}
+	ob, _ := outbox.New("provider")
+	err := m.db.InTx(context.Background(), func(tx *sqlstore.Tx) error {
+		_, err := ob.Enqueue(context.Background(), tx, outbox.Message{Channel: outbox.SMS, To: "13800138000", Template: "test.hello", Data: map[string]string{"name": "s3cret-code"}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(m.URL() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "provider_outbox sms: no sender configured, 1 message(s) queued") {
+		t.Fatalf("readyz: %d %s", resp.StatusCode, body)
+	}
+	if p, _ := ob.Pending(context.Background(), m.db); p[outbox.SMS] != 1 {
+		t.Fatalf("message not kept queued: %v", p)
+	}
+	if strings.Contains(logs.String(), "s3cret-code") || strings.Contains(logs.String(), "13800138000") {
+		t.Fatalf("personal data in the log: %s", logs.String())
 	}
 }
 
@@ -112,6 +165,9 @@ func TestServeRejectsBadSettings(t *testing.T) {
 		{"ErrHalfRegulator", []string{"serve", "--regulator-url", "http://x"}, nil, "go together"},
 		{"ErrBadBool", []string{"serve"}, map[string]string{"BEIAN_SANDBOX": "maybe"}, "BEIAN_SANDBOX"},
 		{"ErrBadLogLevel", []string{"serve", "--log-level", "loud"}, nil, "--log-level"},
+		{"ErrHalfSMTP", []string{"serve", "--smtp-host", "mail.example.com"}, nil, "--smtp-from go together"},
+		{"ErrSMTPTLS", []string{"serve", "--smtp-host", "h", "--smtp-from", "a@b.cn", "--smtp-tls", "ssl"}, nil, "starttls, tls or none"},
+		{"ErrSMSURL", []string{"serve", "--sms-webhook-url", "ftp://x"}, nil, "not an http(s) URL"},
 		{"ErrStrayArg", []string{"serve", "now"}, nil, `unexpected argument "now"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -279,5 +335,37 @@ func TestMigrateAndAuditCommands(t *testing.T) {
 	code, _, stderr = invoke(t, nil, "audit", "verify", "--db", db, "--context", "bureau")
 	if code != 2 || !strings.Contains(stderr, "provider or registry") {
 		t.Fatalf("bad context: %d %q", code, stderr)
+	}
+}
+
+// With --sandbox, both contexts' messages land in the sandbox mailbox.
+func TestSandboxMessagesLandInMailbox(t *testing.T) {
+	m := &Main{Addr: "127.0.0.1:0", Sandbox: true, DB: sqlstore.DSN{Driver: sqlstore.SQLite, Path: filepath.Join(t.TempDir(), "b.db")}}
+	if err := m.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	for i, c := range []string{"provider", "registry"} {
+		ob, _ := outbox.New(c)
+		err := m.db.InTx(context.Background(), func(tx *sqlstore.Tx) error {
+			_, err := ob.Enqueue(context.Background(), tx, outbox.Message{Channel: outbox.Email, To: "a@example.com", Template: "test.hello", Data: map[string]string{"name": "x"}})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.workers[i].Wake()
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		msgs, err := notify.Mailbox(context.Background(), m.db, "a@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mailbox holds %d messages, want 2", len(msgs))
+		}
 	}
 }

@@ -3,14 +3,15 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
+	"sync"
 	"time"
 
+	"github.com/beian/beian/notify"
+	"github.com/beian/beian/outbox"
 	"github.com/beian/beian/sqlstore"
 	"github.com/beian/beian/web"
 )
@@ -19,35 +20,63 @@ import (
 // the real wiring with Run (on 127.0.0.1:0) and stop it with Close.
 type Main struct {
 	Addr           string       // listen address, e.g. 127.0.0.1:8080 (":0" picks a port)
-	DB             sqlstore.DSN // the database (storage arrives with the core issue)
-	Sandbox        bool         // turn on the sandbox surface (API.md)
+	DB             sqlstore.DSN // the database; migrated at start
+	Sandbox        bool         // turn on the sandbox surface (API.md); messages go to the sandbox mailbox
 	RegulatorURL   string       // a remote `beian regulator`; empty = the built-in one
 	RegulatorToken string
+	SMTP           *notify.SMTPConfig    // email sender; nil = not configured
+	SMSWebhook     *notify.WebhookConfig // SMS sender; nil = not configured
 	Log            *slog.Logger
 
-	ln   net.Listener
-	srv  *http.Server
-	done chan error
+	db      *sqlstore.DB
+	workers []*notify.Worker
+	ln      net.Listener
+	srv     *http.Server
+	done    chan error
+	stop    context.CancelFunc
+	wg      sync.WaitGroup
 }
 
-// Run starts listening and serving in the background and returns once the
-// listener is open, so that URL answers; Close stops it.
-func (m *Main) Run(ctx context.Context) error {
+// Run opens and migrates the database, starts the outbox workers, and starts
+// listening and serving in the background; it returns once the listener is
+// open, so that URL answers. Close stops everything.
+func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Log == nil {
 		m.Log = slog.New(slog.DiscardHandler)
 	}
+	defer func() {
+		if err != nil {
+			m.Close()
+		}
+	}()
+	if m.db, err = sqlstore.Open(ctx, m.DB, nil); err != nil {
+		return err
+	}
+	applied, err := m.db.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate %s: %w", m.DB, err)
+	}
+	for _, a := range applied {
+		m.Log.Info("migrated", "version", a.Version, "name", a.Name)
+	}
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	m.stop = stop
+	if err := m.startWorkers(bg); err != nil {
+		return err
+	}
+
 	ln, err := net.Listen("tcp", m.Addr)
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w (is another process using the port? choose another with --addr)", m.Addr, err)
 	}
 	m.ln = ln
 	m.srv = &http.Server{
-		Handler:           web.NewMux(),
+		Handler:           web.NewMux(m.readiness),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		BaseContext:       func(net.Listener) context.Context { return bg },
 		ErrorLog:          slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn),
 	}
 	m.done = make(chan error, 1)
@@ -62,6 +91,83 @@ func (m *Main) Run(ctx context.Context) error {
 	return nil
 }
 
+// startWorkers starts one outbox worker per context. In sandbox mode both
+// channels land in the sandbox mailbox; otherwise each channel uses its
+// configured sender, and a channel without one keeps its messages queued
+// (never dropped, never logged) and is named in a warning now and in /readyz.
+func (m *Main) startWorkers(ctx context.Context) error {
+	var senders func(context string) []notify.Sender
+	switch {
+	case m.Sandbox:
+		senders = func(c string) []notify.Sender {
+			return []notify.Sender{notify.NewMailbox(m.db, c, outbox.SMS), notify.NewMailbox(m.db, c, outbox.Email)}
+		}
+	default:
+		var list []notify.Sender
+		if m.SMTP != nil {
+			s, err := notify.NewSMTP(*m.SMTP)
+			if err != nil {
+				return fmt.Errorf("email sender: %w (check the --smtp-* settings)", err)
+			}
+			list = append(list, s)
+		} else {
+			m.Log.Warn("no email sender configured: email notifications stay queued in the outbox until --smtp-host and --smtp-from are set")
+		}
+		if m.SMSWebhook != nil {
+			s, err := notify.NewSMSWebhook(*m.SMSWebhook)
+			if err != nil {
+				return fmt.Errorf("SMS sender: %w (check --sms-webhook-url)", err)
+			}
+			list = append(list, s)
+		} else {
+			m.Log.Warn("no SMS sender configured: SMS notifications stay queued in the outbox until --sms-webhook-url is set")
+		}
+		senders = func(string) []notify.Sender { return list }
+	}
+	for _, c := range []string{"provider", "registry"} {
+		ob, err := outbox.New(c)
+		if err != nil {
+			return err
+		}
+		w := &notify.Worker{DB: m.db, Outbox: ob, Templates: notify.New(), Senders: senders(c), Log: m.Log.With("outbox", c)}
+		m.workers = append(m.workers, w)
+		m.wg.Add(1)
+		go func() {
+			defer m.wg.Done()
+			w.Run(ctx)
+		}()
+	}
+	return nil
+}
+
+// readiness: the database answers and is migrated; queued messages of a
+// channel without a sender are warnings.
+func (m *Main) readiness(ctx context.Context) web.Readiness {
+	r := web.Readiness{Ready: true, Checks: map[string]string{}}
+	applied, known, err := m.db.SchemaVersion(ctx)
+	switch {
+	case err != nil:
+		r.Ready, r.Checks["database"] = false, "unreachable"
+	case applied < known:
+		r.Ready, r.Checks["database"] = false, fmt.Sprintf("schema %d of %d: run 'beian migrate'", applied, known)
+	default:
+		r.Checks["database"] = fmt.Sprintf("ok, schema %d", applied)
+	}
+	if err != nil {
+		return r
+	}
+	for _, w := range m.workers {
+		unserved, err := w.Unserved(ctx)
+		if err != nil {
+			continue
+		}
+		for ch, n := range unserved {
+			r.Warnings = append(r.Warnings, fmt.Sprintf("%s %s: no sender configured, %d message(s) queued", w.Outbox.Table(), ch, n))
+		}
+	}
+	return r
+}
+
 // URL is the base URL the server answers on.
 func (m *Main) URL() string {
 	if m.ln == nil {
@@ -70,79 +176,29 @@ func (m *Main) URL() string {
 	return "http://" + m.ln.Addr().String()
 }
 
-// Close shuts the server down gracefully: in-flight requests may finish
-// within 10 seconds, then connections are closed.
+// Close shuts down gracefully: in-flight requests may finish within 10
+// seconds, the workers stop, then the database closes.
 func (m *Main) Close() error {
-	if m.srv == nil {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err := m.srv.Shutdown(ctx)
-	if serveErr := <-m.done; err == nil {
-		err = serveErr
-	}
-	m.srv = nil
-	return err
-}
-
-func serveCommand() *command {
-	var addr, db, regURL, regToken, logLevel string
-	var sandbox bool
-	return &command{
-		name:    "serve",
-		summary: "run everything in one process (provider, built-in regulator, gate)",
-		usage:   "[--addr 127.0.0.1:8080] [--db URL] [--sandbox] [--regulator-url URL --regulator-token T]",
-		flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&addr, "addr", "127.0.0.1:8080", "listen `address` (host:port)")
-			fs.StringVar(&db, "db", "sqlite://./beian.db", "database `URL`: sqlite://PATH or postgres://…")
-			fs.BoolVar(&sandbox, "sandbox", false, "turn on the sandbox surface (clock, seed data, mailbox)")
-			fs.StringVar(&regURL, "regulator-url", "", "`URL` of a remote 'beian regulator' (default: the built-in one)")
-			fs.StringVar(&regToken, "regulator-token", "", "this provider's `credential` at the remote regulator")
-			fs.StringVar(&logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
-		},
-		run: func(e *env, fs *flag.FlagSet) error {
-			m, err := newMain(e, addr, db, regURL, regToken, logLevel, sandbox)
-			if err != nil {
-				return err
-			}
-			if err := m.Run(e.ctx); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "beian serve: listening on %s (Ctrl-C to stop)\n", m.URL())
-			select {
-			case <-e.ctx.Done():
-			case err := <-m.done:
-				m.done <- err // let Close see it
-			}
-			m.Log.Info("shutting down")
-			return m.Close()
-		},
-	}
-}
-
-// newMain validates the serve settings, each error saying how to fix it.
-func newMain(e *env, addr, db, regURL, regToken, logLevel string, sandbox bool) (*Main, error) {
-	dsn, err := sqlstore.ParseDSN(db)
-	if err != nil {
-		return nil, usagef("beian serve: --db: %v", err)
-	}
-	if _, _, err := net.SplitHostPort(addr); err != nil {
-		return nil, usagef("beian serve: --addr %q is not host:port (e.g. 127.0.0.1:8080 or :8080)", addr)
-	}
-	if (regURL == "") != (regToken == "") {
-		return nil, usagef("beian serve: --regulator-url and --regulator-token go together; give both, or neither to use the built-in regulator")
-	}
-	if regURL != "" {
-		u, err := url.Parse(regURL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, usagef("beian serve: --regulator-url %q is not an http(s) URL, e.g. https://regulator.example:8443", regURL)
+	var err error
+	if m.srv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err = m.srv.Shutdown(ctx)
+		if serveErr := <-m.done; err == nil {
+			err = serveErr
 		}
+		m.srv = nil
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-		return nil, usagef("beian serve: --log-level %q: use debug, info, warn or error", logLevel)
+	if m.stop != nil {
+		m.stop()
+		m.wg.Wait()
+		m.stop = nil
 	}
-	log := slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
-	return &Main{Addr: addr, DB: dsn, Sandbox: sandbox, RegulatorURL: regURL, RegulatorToken: regToken, Log: log}, nil
+	if m.db != nil {
+		if cerr := m.db.Close(); err == nil {
+			err = cerr
+		}
+		m.db = nil
+	}
+	return err
 }
