@@ -42,7 +42,7 @@ func (s *Store) CreateAccount(ctx context.Context, a beian.Account, passwordHash
 		return beian.Account{}, beian.Errorf(beian.KindInvalid, "account.role_unknown", "role", string(a.Role))
 	}
 	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO accounts (login, role, name, password_hash, created_at)
+		err := tx.QueryRowContext(ctx, `INSERT INTO provider_accounts (login, role, name, password_hash, created_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, a.Login, string(a.Role), a.Name, passwordHash, sqlstore.Micro(tx.Now)).Scan(&a.ID)
 		if err != nil {
 			return sqlstore.MapErr(err)
@@ -60,7 +60,7 @@ func (s *Store) Account(ctx context.Context, id int64) (a beian.Account, err err
 	defer beian.Wrap(&err, "account %d", id)
 	var role string
 	var created int64
-	err = s.DB.SQL.QueryRowContext(ctx, `SELECT id, login, role, name, created_at FROM accounts WHERE id = $1`, id).
+	err = s.DB.SQL.QueryRowContext(ctx, `SELECT id, login, role, name, created_at FROM provider_accounts WHERE id = $1`, id).
 		Scan(&a.ID, &a.Login, &role, &a.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, beian.Errorf(beian.KindNotFound, "")

@@ -1,8 +1,8 @@
--- The provider context: accounts, resources, authorization codes, subjects,
+-- The provider context: accounts (provider_accounts), resources, authorization codes, subjects,
 -- websites, orders, review items, verifications, documents, and the
 -- servable-domain table with its change log that the gate reads.
 
-CREATE TABLE accounts (
+CREATE TABLE provider_accounts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     login TEXT NOT NULL UNIQUE,
     role TEXT NOT NULL CHECK (role IN ('customer', 'provider_reviewer', 'verifier', 'provider_admin')),
@@ -16,7 +16,7 @@ CREATE TABLE accounts (
 -- Rule ACC-2: prepaid mainland servers with a public IP qualify.
 CREATE TABLE resources (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id BIGINT NOT NULL REFERENCES accounts (id),
+    account_id BIGINT NOT NULL REFERENCES provider_accounts (id),
     external_id TEXT NOT NULL UNIQUE,
     billing TEXT NOT NULL CHECK (billing IN ('prepaid', 'postpaid')),
     mainland INTEGER NOT NULL CHECK (mainland IN (0, 1)),
@@ -34,7 +34,7 @@ CREATE INDEX resources_account ON resources (account_id);
 CREATE TABLE auth_codes (
     code TEXT PRIMARY KEY,
     resource_id BIGINT NOT NULL REFERENCES resources (id),
-    account_id BIGINT NOT NULL REFERENCES accounts (id),
+    account_id BIGINT NOT NULL REFERENCES provider_accounts (id),
     expires_at BIGINT NOT NULL,
     use_limit INTEGER NOT NULL CHECK (use_limit > 0),
     uses INTEGER NOT NULL DEFAULT 0,
@@ -47,7 +47,7 @@ CREATE INDEX auth_codes_account ON auth_codes (account_id);
 
 CREATE TABLE subjects (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    account_id BIGINT NOT NULL REFERENCES accounts (id),
+    account_id BIGINT NOT NULL REFERENCES provider_accounts (id),
     subject_key TEXT NOT NULL,
     nature TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -91,7 +91,7 @@ CREATE UNIQUE INDEX website_domains_one_active ON website_domains (domain) WHERE
 CREATE TABLE orders (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     number TEXT NOT NULL UNIQUE,
-    account_id BIGINT NOT NULL REFERENCES accounts (id),
+    account_id BIGINT NOT NULL REFERENCES provider_accounts (id),
     subject_id BIGINT REFERENCES subjects (id),
     subject_key TEXT NOT NULL,
     type TEXT NOT NULL CHECK (type IN ('first_filing', 'new_website', 'transfer_in', 'change_subject', 'change_website', 'change_access', 'cancel_subject', 'cancel_website', 'cancel_access')),
