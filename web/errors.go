@@ -5,6 +5,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -44,6 +45,10 @@ func WriteError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	status := Status(err)
 	if status >= 500 && log != nil {
 		log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+	}
+	var e *beian.Error
+	if status == http.StatusTooManyRequests && errors.As(err, &e) && e.Args["retry_after"] != "" {
+		w.Header().Set("Retry-After", e.Args["retry_after"])
 	}
 	body := i18n.Default().Render(Lang(r), err)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

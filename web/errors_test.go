@@ -69,3 +69,11 @@ func TestHealthz(t *testing.T) {
 		t.Errorf("healthz: %d %q", w.Code, w.Body.String())
 	}
 }
+
+func TestRateLimitedSetsRetryAfter(t *testing.T) {
+	w := httptest.NewRecorder()
+	WriteError(w, httptest.NewRequest("POST", "/api/v1/sessions", nil), nil, beian.Errorf(beian.KindRateLimited, "", "retry_after", "42"))
+	if w.Code != 429 || w.Header().Get("Retry-After") != "42" {
+		t.Fatalf("%d %q", w.Code, w.Header().Get("Retry-After"))
+	}
+}
