@@ -37,6 +37,7 @@ func Handle(h Handler) http.Handler {
 func Fail(w http.ResponseWriter, r *http.Request, err error) {
 	if ErrorPage != nil && WantsHTML(r) {
 		status := Status(err)
+		observeError(r, err)
 		if status >= 500 && Logger != nil {
 			Logger.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 		}
