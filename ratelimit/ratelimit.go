@@ -35,7 +35,7 @@ var (
 type Decision struct {
 	Allowed    bool
 	Count      int           // attempts counted in the current window
-	RetryAfter time.Duration // until the window ends, when not allowed
+	RetryAfter time.Duration // until the window ends, once the limit is reached
 }
 
 // Limiter keeps the counters in the database's rate_limits table.
@@ -107,7 +107,7 @@ func (l *Limiter) add(ctx context.Context, r Rule, key string, n int) (d Decisio
 			}
 		}
 		d = Decision{Allowed: count <= r.Limit, Count: count}
-		if !d.Allowed {
+		if count >= r.Limit { // refused now, or the next attempt would be (Peek)
 			d.RetryAfter = start.Add(r.Window).Sub(now)
 		}
 		return nil

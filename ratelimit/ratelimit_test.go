@@ -35,8 +35,8 @@ func TestLimitAndWindow(t *testing.T) {
 		if d, _ := l.Allow(ctx, r, "bob"); !d.Allowed {
 			t.Fatal("another key shares the count")
 		}
-		if d, _ := l.Peek(ctx, r, "alice"); d.Allowed {
-			t.Fatal("peek allows past the limit")
+		if d, _ := l.Peek(ctx, r, "alice"); d.Allowed || d.RetryAfter <= 0 {
+			t.Fatalf("peek past the limit: %+v", d)
 		}
 		clock.Advance(15 * time.Minute)
 		if d, _ := l.Allow(ctx, r, "alice"); !d.Allowed || d.Count != 1 {

@@ -34,7 +34,7 @@ func commands() []*command {
 		{name: "demo", summary: "sandbox on a fresh SQLite file, seeded, with an accelerated clock", planned: "the demo (issue 9)"},
 		migrateCommand(),
 		versionCommand(),
-		{name: "user add", summary: "add an account of any role", planned: "identity (issue 4)"},
+		userAddCommand(),
 		{name: "provider add", summary: "register a provider at the regulator and print its credential", planned: "the regulator (issue 5)"},
 		calendarAddCommand(),
 		auditVerifyCommand(),
