@@ -168,3 +168,6 @@ func (s *Service) clearCookie() *http.Cookie {
 		HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteLaxMode,
 	}
 }
+
+// Cookie is the session cookie for a login's session, for the sign-in page.
+func (s *Service) Cookie(sess Session) *http.Cookie { return s.cookie(sess.Token, sess.Expires) }

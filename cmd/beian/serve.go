@@ -12,6 +12,7 @@ import (
 
 	"github.com/beian/beian/notify"
 	"github.com/beian/beian/outbox"
+	"github.com/beian/beian/sandbox"
 	"github.com/beian/beian/sqlstore"
 	"github.com/beian/beian/web"
 )
@@ -26,15 +27,17 @@ type Main struct {
 	RegulatorToken string
 	SMTP           *notify.SMTPConfig    // email sender; nil = not configured
 	SMSWebhook     *notify.WebhookConfig // SMS sender; nil = not configured
+	SecureCookies  bool                  // mark cookies Secure (served over HTTPS)
 	Log            *slog.Logger
 
-	db      *sqlstore.DB
-	workers []*notify.Worker
-	ln      net.Listener
-	srv     *http.Server
-	done    chan error
-	stop    context.CancelFunc
-	wg      sync.WaitGroup
+	db       *sqlstore.DB
+	workers  []*notify.Worker
+	platform *platform
+	ln       net.Listener
+	srv      *http.Server
+	done     chan error
+	stop     context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 // Run opens and migrates the database, starts the outbox workers, and starts
@@ -61,8 +64,28 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stop = stop
+	var clk *sandbox.Clock
+	if m.Sandbox {
+		// One offset in the database, shared by both contexts and every
+		// instance (API.md, sandbox clock).
+		clk = sandbox.NewClock(m.db, nil)
+		clk.Log = m.Log
+		if err := clk.Refresh(ctx); err != nil {
+			return fmt.Errorf("sandbox clock: %w", err)
+		}
+		m.db.Clock = clk
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); clk.Run(bg, 0) }()
+	}
 	if err := m.startWorkers(bg); err != nil {
 		return err
+	}
+	if m.platform, err = m.newPlatform(clk); err != nil {
+		return err
+	}
+	for _, r := range m.platform.runners {
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); r.Run(bg) }()
 	}
 
 	ln, err := net.Listen("tcp", m.Addr)
@@ -71,7 +94,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.ln = ln
 	m.srv = &http.Server{
-		Handler:           web.NewMux(m.readiness),
+		Handler:           m.platform.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

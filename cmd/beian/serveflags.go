@@ -15,7 +15,7 @@ import (
 // serveSettings are the flags of `beian serve`.
 type serveSettings struct {
 	addr, db, regURL, regToken, logLevel   string
-	sandbox                                bool
+	sandbox, secure                        bool
 	smtpHost, smtpUser, smtpPass, smtpFrom string
 	smtpTLS                                string
 	smtpPort                               int
@@ -28,6 +28,7 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&s.sandbox, "sandbox", false, "turn on the sandbox surface (clock, seed data, mailbox); messages go to the sandbox mailbox")
 	fs.StringVar(&s.regURL, "regulator-url", "", "`URL` of a remote 'beian regulator' (default: the built-in one)")
 	fs.StringVar(&s.regToken, "regulator-token", "", "this provider's `credential` at the remote regulator")
+	fs.BoolVar(&s.secure, "secure-cookies", false, "mark session and form cookies Secure (set it when beian is served over HTTPS)")
 	fs.StringVar(&s.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
 	fs.StringVar(&s.smtpHost, "smtp-host", "", "email: SMTP `host` (unset: email stays queued)")
 	fs.IntVar(&s.smtpPort, "smtp-port", 0, "email: SMTP `port` (default 587 for starttls, 465 for tls, 25 for none)")
@@ -60,7 +61,7 @@ func (s *serveSettings) main(e *env) (*Main, error) {
 	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
 		return nil, usagef("beian serve: --log-level %q: use debug, info, warn or error", s.logLevel)
 	}
-	m := &Main{Addr: s.addr, DB: dsn, Sandbox: s.sandbox, RegulatorURL: s.regURL, RegulatorToken: s.regToken,
+	m := &Main{Addr: s.addr, DB: dsn, Sandbox: s.sandbox, RegulatorURL: s.regURL, RegulatorToken: s.regToken, SecureCookies: s.secure,
 		Log: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))}
 	if s.smtpHost != "" || s.smtpFrom != "" {
 		if s.smtpHost == "" || s.smtpFrom == "" {
