@@ -195,7 +195,14 @@ func Registrable(ref *refdata.Data, host string) (Domain, bool) {
 	if _, err := webIDNA.ToASCII(reg); err != nil {
 		return Domain{}, false
 	}
-	return Domain{ASCII: reg, Unicode: webUnicode(reg)}, true
+	// An A-label must be the canonical form of its U-label: "xn--0be"
+	// (an upper-case Cherokee letter) decodes, but maps to another A-label
+	// on the way back. Such a name names no registrable domain.
+	uni := webUnicode(reg)
+	if back, ok := webToASCII(webPrepare(uni), true); !ok || back != reg {
+		return Domain{}, false
+	}
+	return Domain{ASCII: reg, Unicode: uni}, true
 }
 
 // NormalizeDomain checks one domain a customer enters and returns its two
