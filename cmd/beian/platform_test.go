@@ -73,6 +73,9 @@ func TestServeComposition(t *testing.T) {
 			if code, body, _ = get(t, c, m.URL()+"/api/v1/openapi.json"); code != 200 || body != string(docs.OpenAPI) {
 				t.Fatalf("/api/v1/openapi.json: %d", code)
 			}
+			if code, body, _ = get(t, c, m.URL()+"/api/v1/registry/query?domain=www.example.com"); code != 200 || !strings.Contains(body, `"total":0`) {
+				t.Fatalf("registry query: %d %s", code, body)
+			}
 			code, body, _ = get(t, c, m.URL()+"/api/v1/sandbox/clock")
 			if code != 404 || !strings.Contains(body, `"code":"not_found"`) {
 				t.Fatalf("sandbox without --sandbox: %d %s", code, body)

@@ -8,6 +8,7 @@ import (
 	"github.com/beian/beian/calendar"
 	"github.com/beian/beian/identity"
 	"github.com/beian/beian/ratelimit"
+	"github.com/beian/beian/regulator"
 	"github.com/beian/beian/sandbox"
 	"github.com/beian/beian/timer"
 	"github.com/beian/beian/web"
@@ -77,6 +78,11 @@ func (m *Main) newPlatform(clk *sandbox.Clock) (*platform, error) {
 	mux.Handle("GET /metrics", p.metrics.Handler())
 	mux.HandleFunc("GET /api/v1/openapi.json", web.OpenAPI)
 	p.identity.Routes(mux)
+	reg, err := regulator.New(m.db)
+	if err != nil {
+		return nil, err
+	}
+	reg.Routes(mux, lim) // public registry query (QRY-1)
 	p.pages.Routes(mux)
 	p.sandbox = &sandbox.Surface{Enabled: m.Sandbox, DB: m.db, Clock: clk, Calendar: calendar.Default(), Runners: p.runners,
 		Require: identity.RequireRole(beian.RoleRegistryAdmin)}
