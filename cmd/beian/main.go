@@ -108,7 +108,7 @@ func dispatch(ctx context.Context, args []string, e *env) error {
 	if match.flags != nil {
 		match.flags(fs)
 	}
-	if err := parseSettings(fs, match.name, rest, e); err != nil {
+	if err := parseSettings(fs, match.name, rest, e, match.args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintf(e.stdout, "usage: beian %s %s\n\n%s\n\nflags (flag > environment > config file > default):\n", match.name, match.usage, match.summary)
 			printFlags(e.stdout, fs)

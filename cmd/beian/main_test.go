@@ -168,7 +168,7 @@ func TestServeRejectsBadSettings(t *testing.T) {
 		{"ErrHalfSMTP", []string{"serve", "--smtp-host", "mail.example.com"}, nil, "--smtp-from go together"},
 		{"ErrSMTPTLS", []string{"serve", "--smtp-host", "h", "--smtp-from", "a@b.cn", "--smtp-tls", "ssl"}, nil, "starttls, tls or none"},
 		{"ErrSMSURL", []string{"serve", "--sms-webhook-url", "ftp://x"}, nil, "not an http(s) URL"},
-		{"ErrStrayArg", []string{"serve", "now"}, nil, `unexpected argument "now"`},
+		{"ErrStrayArg", []string{"serve", "now"}, nil, `unexpected argument "now"; this command takes flags only`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := invoke(t, tc.env, tc.args...)
@@ -191,7 +191,7 @@ func TestSettingsPrecedence(t *testing.T) {
 		fs.String("log-level", "info", "")
 		fs.String("other", "def", "")
 		e := &env{getenv: func(k string) string { return environ[k] }}
-		if err := parseSettings(fs, "t", args, e); err != nil {
+		if err := parseSettings(fs, "t", args, e, ""); err != nil {
 			t.Fatal(err)
 		}
 		got := map[string]string{}

@@ -19,6 +19,10 @@ type command struct {
 	flags   func(fs *flag.FlagSet)
 	run     func(env *env, fs *flag.FlagSet) error
 	planned string // non-empty: not built yet; says which issue brings it
+	// args names the positional arguments the command takes after its
+	// flags (e.g. "FILE.csv"); empty means none are allowed. The command
+	// reads them with fs.Args().
+	args string
 }
 
 // env is what a command runs with: its streams and the process environment.
@@ -42,7 +46,7 @@ func usagef(format string, args ...any) error {
 // command line from the environment (BEIAN_<FLAG>, upper case, '-' → '_'),
 // then from the optional config file (--config, or BEIAN_CONFIG): flag >
 // environment > config file > default.
-func parseSettings(fs *flag.FlagSet, cmdName string, args []string, e *env) error {
+func parseSettings(fs *flag.FlagSet, cmdName string, args []string, e *env, positional string) error {
 	if fs.Lookup("config") == nil {
 		fs.String("config", "", "optional settings file of `name = value` lines (also BEIAN_CONFIG)")
 	}
@@ -57,8 +61,8 @@ func parseSettings(fs *flag.FlagSet, cmdName string, args []string, e *env) erro
 		}
 		return usagef("beian %s: %s; run 'beian %s --help' to see its flags", cmdName, msg, cmdName)
 	}
-	if fs.NArg() > 0 {
-		return usagef("beian %s: unexpected argument %q; flags go before nothing else (run 'beian %s --help')", cmdName, fs.Arg(0), cmdName)
+	if fs.NArg() > 0 && positional == "" {
+		return usagef("beian %s: unexpected argument %q; this command takes flags only (run 'beian %s --help')", cmdName, fs.Arg(0), cmdName)
 	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
