@@ -101,7 +101,7 @@ func webToASCII(s string, allowUnderscore bool) (string, bool) {
 	}
 	if plain {
 		a, err := webIDNA.ToASCII(s)
-		return a, err == nil && webLabelsKept(a, len(labels))
+		return a, err == nil && webLabelsKept(a, len(labels)) && webCanonical(a)
 	}
 	for i, l := range labels {
 		if strings.Contains(l, "_") {
@@ -113,12 +113,34 @@ func webToASCII(s string, allowUnderscore bool) (string, bool) {
 			continue
 		}
 		a, err := webIDNA.ToASCII(l)
-		if err != nil || !webLabelsKept(a, 1) {
+		if err != nil || !webLabelsKept(a, 1) || !webCanonical(a) {
 			return "", false
 		}
 		labels[i] = a
 	}
 	return strings.Join(labels, "."), true
+}
+
+// webCanonical reports whether every A-label ("xn--…") of an ASCII name is
+// the canonical form of its U-label. The fuzzer found A-labels that decode
+// (e.g. to upper-case Cherokee letters) but map to another A-label on the
+// way back, so one host would have two forms; such names are refused.
+func webCanonical(ascii string) bool {
+	for _, l := range strings.Split(ascii, ".") {
+		if !strings.HasPrefix(l, "xn--") {
+			continue
+		}
+		u, err := webIDNA.ToUnicode(l)
+		if err != nil {
+			return false
+		}
+		// Names are lower-cased before conversion, so the canonical U-label
+		// is lower case: an A-label of upper-case letters names no domain.
+		if back, err := webIDNA.ToASCII(strings.ToLower(u)); err != nil || back != l {
+			return false
+		}
+	}
+	return true
 }
 
 // webLabelsKept reports whether an IDNA result still has n non-empty labels:
@@ -195,14 +217,7 @@ func Registrable(ref *refdata.Data, host string) (Domain, bool) {
 	if _, err := webIDNA.ToASCII(reg); err != nil {
 		return Domain{}, false
 	}
-	// An A-label must be the canonical form of its U-label: "xn--0be"
-	// (an upper-case Cherokee letter) decodes, but maps to another A-label
-	// on the way back. Such a name names no registrable domain.
-	uni := webUnicode(reg)
-	if back, ok := webToASCII(webPrepare(uni), true); !ok || back != reg {
-		return Domain{}, false
-	}
-	return Domain{ASCII: reg, Unicode: uni}, true
+	return Domain{ASCII: reg, Unicode: webUnicode(reg)}, true
 }
 
 // NormalizeDomain checks one domain a customer enters and returns its two
