@@ -5,7 +5,7 @@ package regulator
 // (i18n/messages/*/registry.json) hold each in every language; a test in
 // this package checks.
 func Codes() map[string]string {
-	return map[string]string{
+	m := map[string]string{
 		"registry.province_unknown":         "SUBJ-4",
 		"registry.nature_unknown":           "",
 		"registry.cert_type_unknown":        "SUBJ-3",
@@ -39,4 +39,8 @@ func Codes() map[string]string {
 		"registry.query_name_short":         "QRY-1",
 		"registry.query_rate_limited":       "QRY-1",
 	}
+	for code, rule := range PipelineCodes() {
+		m[code] = rule
+	}
+	return m
 }
