@@ -39,8 +39,8 @@ func commands() []*command {
 		calendarAddCommand(),
 		auditVerifyCommand(),
 		auditHeadCommand(),
-		{name: "import registry", summary: "import existing filings from CSV", planned: "the regulator (issue 5)"},
-		{name: "bench", summary: "run the benchmarks (gate, registry, api)", planned: "the gate, regulator and demo issues"},
+		importRegistryCommand(),
+		benchCommand(),
 		{name: "backup", summary: "write a consistent backup", planned: "operations (issue 9)"},
 		{name: "restore", summary: "restore a backup", planned: "operations (issue 9)"},
 	}

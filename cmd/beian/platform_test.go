@@ -76,6 +76,9 @@ func TestServeComposition(t *testing.T) {
 			if code, body, _ = get(t, c, m.URL()+"/api/v1/registry/query?domain=www.example.com"); code != 200 || !strings.Contains(body, `"total":0`) {
 				t.Fatalf("registry query: %d %s", code, body)
 			}
+			if code, _, _ = get(t, c, m.URL()+"/api/v1/bureau/queue"); code != 401 {
+				t.Fatalf("bureau queue without a session: %d", code)
+			}
 			code, body, _ = get(t, c, m.URL()+"/api/v1/sandbox/clock")
 			if code != 404 || !strings.Contains(body, `"code":"not_found"`) {
 				t.Fatalf("sandbox without --sandbox: %d %s", code, body)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/beian/beian/notify"
 	"github.com/beian/beian/outbox"
+	"github.com/beian/beian/regulator"
 	"github.com/beian/beian/sandbox"
 	"github.com/beian/beian/sqlstore"
 	"github.com/beian/beian/web"
@@ -152,7 +153,7 @@ func (m *Main) startWorkers(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		w := &notify.Worker{DB: m.db, Outbox: ob, Templates: notify.New(), Senders: senders(c), Log: m.Log.With("outbox", c)}
+		w := &notify.Worker{DB: m.db, Outbox: ob, Templates: templates(), Senders: senders(c), Log: m.Log.With("outbox", c)}
 		m.workers = append(m.workers, w)
 		m.wg.Add(1)
 		go func() {
@@ -189,6 +190,13 @@ func (m *Main) readiness(ctx context.Context) web.Readiness {
 		}
 	}
 	return r
+}
+
+// templates returns the message templates of both contexts.
+func templates() *notify.Templates {
+	t := notify.New()
+	regulator.RegisterTemplates(t)
+	return t
 }
 
 // URL is the base URL the server answers on.

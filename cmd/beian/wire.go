@@ -33,14 +33,18 @@ func (m *Main) newPlatform(clk *sandbox.Clock) (*platform, error) {
 	p := &platform{metrics: web.NewMetrics()}
 	lim := &ratelimit.Limiter{DB: m.db}
 	p.identity = &identity.Service{DB: m.db, Limiter: lim, Contexts: []string{identity.ContextProvider, identity.ContextRegistry}, Secure: m.SecureCookies}
+	reg, err := regulator.New(m.db)
+	if err != nil {
+		return nil, err
+	}
+	handlers := map[string]map[string]timer.Handler{"provider": {}, "registry": reg.TimerHandlers()}
 	for _, c := range []string{"provider", "registry"} {
 		tm, err := timer.New(c)
 		if err != nil {
 			return nil, err
 		}
-		p.runners = append(p.runners, &timer.Runner{DB: m.db, Timers: tm, Handlers: map[string]timer.Handler{}, Log: m.Log.With("timers", c)})
+		p.runners = append(p.runners, &timer.Runner{DB: m.db, Timers: tm, Handlers: handlers[c], Log: m.Log.With("timers", c)})
 	}
-	var err error
 	p.pages, err = page.New(page.Options{
 		Viewer: func(r *http.Request) page.Viewer {
 			pr, ok := identity.FromContext(r.Context())
@@ -78,11 +82,9 @@ func (m *Main) newPlatform(clk *sandbox.Clock) (*platform, error) {
 	mux.Handle("GET /metrics", p.metrics.Handler())
 	mux.HandleFunc("GET /api/v1/openapi.json", web.OpenAPI)
 	p.identity.Routes(mux)
-	reg, err := regulator.New(m.db)
-	if err != nil {
-		return nil, err
-	}
-	reg.Routes(mux, lim) // public registry query (QRY-1)
+	reg.Routes(mux, lim)  // public registry query (QRY-1)
+	reg.SMSRoutes(mux)    // VER-3 confirmations (public)
+	reg.BureauRoutes(mux) // the bureau desk API (bureau_reviewer of one province)
 	p.pages.Routes(mux)
 	p.sandbox = &sandbox.Surface{Enabled: m.Sandbox, DB: m.db, Clock: clk, Calendar: calendar.Default(), Runners: p.runners,
 		Require: identity.RequireRole(beian.RoleRegistryAdmin)}

@@ -1,0 +1,421 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/beian/beian/regulator"
+	"github.com/beian/beian/sqlstore"
+)
+
+// Targets printed beside the figures (PRODUCT.md, "Growing past one machine").
+const (
+	targetImportShare = 0.5 // the import reaches half the engine's own bulk-load rate
+	targetLookupP99   = 2 * time.Millisecond
+)
+
+// benchOptions are the flags of `beian bench registry`.
+type benchOptions struct {
+	db, jsonPath   string
+	n, queries     int
+	batch          int
+	seed           int64
+	keep           bool
+	stdout, stderr io.Writer
+}
+
+// benchCommand is `beian bench registry|gate|api …`; never part of `go test`.
+func benchCommand() *command {
+	var o benchOptions
+	const name, usage = "bench", "registry --db URL [--n 100000] [--queries 2000] [--batch 1000] [--seed 1] [--json FILE] [--keep]"
+	return &command{
+		name:    name,
+		summary: "run the benchmarks (gate, registry, api)",
+		usage:   usage,
+		args:    "KIND",
+		flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&o.db, "db", "", "database `URL`: sqlite://PATH (a new file; the engine's bulk load uses PATH.bulk) or postgres://… (scratch schemas, dropped afterwards)")
+			fs.IntVar(&o.n, "n", 100000, "synthetic filings (CSV rows) to generate and import")
+			fs.IntVar(&o.queries, "queries", 2000, "lookups of each kind (domain, number, name)")
+			fs.IntVar(&o.batch, "batch", regulator.DefaultImportBatch, "import rows per transaction")
+			fs.Int64Var(&o.seed, "seed", 1, "seed of the synthetic filings")
+			fs.StringVar(&o.jsonPath, "json", "", "also write the figures as JSON to this `file`")
+			fs.BoolVar(&o.keep, "keep", false, "keep the scratch schemas or files")
+		},
+		run: func(e *env, fs *flag.FlagSet) error {
+			args, err := positionalArgs(e, fs, name, usage)
+			if err != nil {
+				return err
+			}
+			kind := strings.Join(args, " ")
+			switch kind {
+			case "registry":
+			case "gate":
+				return fmt.Errorf("'bench gate' is not available yet: arrives with issue 8")
+			case "api":
+				return fmt.Errorf("'bench api' is not available yet: arrives with issue 9")
+			default:
+				return usagef("beian bench: name one benchmark: registry, gate or api (got %q)", kind)
+			}
+			if o.db == "" || o.n < 1 || o.queries < 1 || o.batch < 1 {
+				return usagef("beian bench registry: needs --db URL, and --n, --queries and --batch of at least 1")
+			}
+			o.stdout, o.stderr = e.stdout, e.stderr
+			return benchRegistry(e.ctx, e, o)
+		},
+	}
+}
+
+// benchResult is the JSON of one run.
+type benchResult struct {
+	Engine      string       `json:"engine"`
+	Rows        int          `json:"rows"`
+	Subjects    int          `json:"subjects"`
+	Seed        int64        `json:"seed"`
+	Batch       int          `json:"batch"`
+	ImportSecs  float64      `json:"import_seconds"`
+	ImportRate  float64      `json:"import_rows_per_second"`
+	BulkMethod  string       `json:"bulk_method"`
+	BulkSecs    float64      `json:"bulk_seconds"`
+	BulkRate    float64      `json:"bulk_rows_per_second"`
+	ImportShare float64      `json:"import_share"` // ImportRate / BulkRate
+	ShareTarget float64      `json:"import_share_target"`
+	Lookups     []lookupStat `json:"lookups"`
+	Pass        bool         `json:"pass"` // every target met
+}
+
+// lookupStat is the latency of one lookup kind.
+type lookupStat struct {
+	Kind     string   `json:"kind"`
+	Queries  int      `json:"queries"`
+	Found    int      `json:"found"`
+	P50ms    float64  `json:"p50_ms"`
+	P99ms    float64  `json:"p99_ms"`
+	MaxMs    float64  `json:"max_ms"`
+	TargetMs *float64 `json:"target_p99_ms,omitempty"`
+}
+
+// benchRegistry generates, imports, bulk-loads and queries; see docs/performance.md.
+func benchRegistry(ctx context.Context, e *env, o benchOptions) error {
+	dsn, err := sqlstore.ParseDSN(o.db)
+	if err != nil {
+		return usagef("beian bench: --db: %v", err)
+	}
+	target, bulk, cleanup, err := benchScratch(ctx, dsn, o.keep)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	d, err := sqlstore.Open(ctx, target, nil)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return err
+	}
+	var held int
+	if err := d.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM registry_subjects`).Scan(&held); err != nil || held > 0 {
+		return cmp.Or(err, fmt.Errorf("the registry at %s already holds %d subjects: the benchmark needs an empty one (a new SQLite file)", target, held))
+	}
+	f, err := os.CreateTemp("", "beian-bench-*.csv")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	sample, err := regulator.WriteSynthetic(f, o.n, o.seed, o.queries)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	r, err := regulator.New(d)
+	if err != nil {
+		return err
+	}
+	res := benchResult{Engine: dsn.Driver, Rows: o.n, Seed: o.seed, Batch: o.batch, ShareTarget: targetImportShare}
+	fmt.Fprintf(o.stderr, "importing %d synthetic filings into %s …\n", o.n, target)
+	fi, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	cr := &countingReader{r: f}
+	p := newProgress(o.stderr, fi.Size(), cr)
+	start := time.Now()
+	st, err := (&regulator.Importer{Registry: r, Batch: o.batch, Progress: p.update, Source: "bench"}).Import(ctx, cr)
+	res.ImportSecs = time.Since(start).Seconds()
+	p.finish()
+	if err != nil {
+		return err
+	}
+	if st.Imported != o.n {
+		return fmt.Errorf("the import wrote %d of %d rows (%d bad): the generator and the importer disagree", st.Imported, o.n, st.Bad)
+	}
+	res.Subjects, res.ImportRate = st.Subjects, float64(o.n)/res.ImportSecs
+	fmt.Fprintf(o.stderr, "bulk-loading the same rows into a fresh copy of the tables …\n")
+	if res.BulkMethod, res.BulkSecs, err = bulkLoad(ctx, d, bulk); err != nil {
+		return fmt.Errorf("bulk load: %w", err)
+	}
+	res.BulkRate = float64(o.n) / res.BulkSecs
+	res.ImportShare = res.ImportRate / res.BulkRate
+	fmt.Fprintf(o.stderr, "looking up …\n")
+	res.Pass = res.ImportShare >= targetImportShare
+	for _, k := range []struct {
+		kind   string
+		values []string
+		q      func(string) regulator.QueryRequest
+		target bool
+	}{
+		{"domain", sample.Domains, func(v string) regulator.QueryRequest { return regulator.QueryRequest{Domain: v} }, true},
+		{"number", sample.Numbers, func(v string) regulator.QueryRequest { return regulator.QueryRequest{Number: v} }, true},
+		{"name prefix", sample.Names, func(v string) regulator.QueryRequest { return regulator.QueryRequest{Name: v} }, false},
+	} {
+		ls, err := lookups(ctx, r, k.kind, k.values, o.queries, k.q)
+		if err != nil {
+			return err
+		}
+		if k.target {
+			ms := float64(targetLookupP99) / float64(time.Millisecond)
+			ls.TargetMs = &ms
+			res.Pass = res.Pass && ls.P99ms < ms && ls.Found == ls.Queries
+		}
+		res.Lookups = append(res.Lookups, ls)
+	}
+	printBench(o.stdout, res)
+	if o.jsonPath != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(o.jsonPath, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lookups runs queries public queries of one kind, cycling through values.
+func lookups(ctx context.Context, r *regulator.Registry, kind string, values []string, queries int,
+	q func(string) regulator.QueryRequest) (lookupStat, error) {
+	ls := lookupStat{Kind: kind, Queries: queries}
+	if len(values) == 0 {
+		return ls, fmt.Errorf("no %s values to look up", kind)
+	}
+	took := make([]time.Duration, 0, queries)
+	for i := range queries {
+		start := time.Now()
+		res, err := r.Query(ctx, q(values[i%len(values)]))
+		took = append(took, time.Since(start))
+		if err != nil {
+			return ls, fmt.Errorf("lookup by %s %q: %w", kind, values[i%len(values)], err)
+		}
+		if res.Total > 0 {
+			ls.Found++
+		}
+	}
+	slices.Sort(took)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	ls.P50ms, ls.P99ms, ls.MaxMs = ms(took[len(took)/2]), ms(took[(len(took)*99)/100]), ms(took[len(took)-1])
+	return ls, nil
+}
+
+// printBench writes the figures with their targets.
+func printBench(w io.Writer, res benchResult) {
+	verdict := func(ok bool) string {
+		if ok {
+			return "ok"
+		}
+		return "MISSED"
+	}
+	fmt.Fprintf(w, "beian bench registry — %s, %d rows (%d subjects), seed %d, batch %d\n\n", res.Engine, res.Rows, res.Subjects, res.Seed, res.Batch)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "measure\tfigure\ttarget\t")
+	fmt.Fprintf(tw, "import (Importer)\t%.0f rows/s (%.1f s)\t\t\n", res.ImportRate, res.ImportSecs)
+	fmt.Fprintf(tw, "engine bulk load (%s)\t%.0f rows/s (%.1f s)\t\t\n", res.BulkMethod, res.BulkRate, res.BulkSecs)
+	fmt.Fprintf(tw, "import / bulk load\t%.0f %%\t≥ %.0f %%  %s\t\n", 100*res.ImportShare, 100*res.ShareTarget, verdict(res.ImportShare >= res.ShareTarget))
+	for _, l := range res.Lookups {
+		target := "—"
+		if l.TargetMs != nil {
+			target = fmt.Sprintf("p99 < %.0f ms  %s", *l.TargetMs, verdict(l.P99ms < *l.TargetMs && l.Found == l.Queries))
+		}
+		fmt.Fprintf(tw, "lookup by %s (%d, %d found)\tp50 %.2f ms  p99 %.2f ms  max %.1f ms\t%s\t\n", l.Kind, l.Queries, l.Found, l.P50ms, l.P99ms, l.MaxMs, target)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nall targets met: %v\n", res.Pass)
+}
+
+// benchScratch returns where the import and the bulk load run: on SQLite
+// the given file and a .bulk file beside it; on PostgreSQL two scratch
+// schemas in the given database. cleanup removes them unless keep is set.
+func benchScratch(ctx context.Context, dsn sqlstore.DSN, keep bool) (target, bulk sqlstore.DSN, cleanup func(), err error) {
+	if dsn.Driver == sqlstore.SQLite {
+		bulk = sqlstore.DSN{Driver: sqlstore.SQLite, Path: dsn.Path + ".bulk"}
+		rm := func() {
+			for _, s := range []string{"", "-wal", "-shm"} {
+				_ = os.Remove(bulk.Path + s)
+			}
+		}
+		rm()
+		if keep {
+			return dsn, bulk, func() {}, nil
+		}
+		return dsn, bulk, rm, nil
+	}
+	admin, err := sql.Open("pgx", dsn.URL)
+	if err != nil {
+		return target, bulk, nil, err
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	base := "beian_bench_" + hex.EncodeToString(b[:])
+	cleanup = func() {
+		if !keep {
+			for _, s := range []string{base, base + "_bulk"} {
+				_, _ = admin.Exec(`DROP SCHEMA IF EXISTS ` + s + ` CASCADE`)
+			}
+		}
+		admin.Close()
+	}
+	withSchema := func(schema string) (sqlstore.DSN, error) {
+		if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+			return sqlstore.DSN{}, err
+		}
+		u, err := url.Parse(dsn.URL)
+		if err != nil {
+			return sqlstore.DSN{}, err
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return sqlstore.DSN{Driver: sqlstore.Postgres, URL: u.String()}, nil
+	}
+	if target, err = withSchema(base); err == nil {
+		bulk, err = withSchema(base + "_bulk")
+	}
+	if err != nil {
+		cleanup()
+		return target, bulk, nil, fmt.Errorf("create the scratch schemas: %w", err)
+	}
+	return target, bulk, cleanup, nil
+}
+
+// benchTables are the tables the import writes (the audit chain aside: one
+// record per batch).
+var benchTables = []string{"registry_subjects", "registry_websites", "registry_website_domains",
+	"registry_access", "registry_status_history", "registry_serials"}
+
+// bulkLoad copies every row the import wrote into a fresh, migrated copy
+// of the tables at dst with the engine's own bulk path, in one transaction:
+// COPY FROM STDIN (pgx CopyFrom) on PostgreSQL, prepared single-row inserts
+// on SQLite. Only the loading is timed, not the reading of the rows.
+func bulkLoad(ctx context.Context, src *sqlstore.DB, dst sqlstore.DSN) (method string, secs float64, err error) {
+	d, err := sqlstore.Open(ctx, dst, nil)
+	if err != nil {
+		return "", 0, err
+	}
+	defer d.Close()
+	if _, err := d.Migrate(ctx); err != nil {
+		return "", 0, err
+	}
+	var spent time.Duration
+	timed := func(fn func() error) error {
+		start := time.Now()
+		err := fn()
+		spent += time.Since(start)
+		return err
+	}
+	if d.Driver == sqlstore.Postgres {
+		conn, err := d.SQL.Conn(ctx)
+		if err != nil {
+			return "", 0, err
+		}
+		defer conn.Close()
+		err = conn.Raw(func(dc any) error {
+			pc := dc.(*stdlib.Conn).Conn()
+			tx, err := pc.Begin(ctx)
+			if err != nil {
+				return err
+			}
+			defer tx.Rollback(ctx)
+			for _, t := range benchTables {
+				cols, rows, err := readTable(ctx, src, t)
+				if err == nil {
+					err = timed(func() error { _, err := tx.CopyFrom(ctx, pgx.Identifier{t}, cols, pgx.CopyFromRows(rows)); return err })
+				}
+				if err != nil {
+					return fmt.Errorf("%s: %w", t, err)
+				}
+			}
+			return timed(func() error { return tx.Commit(ctx) })
+		})
+		return "COPY", spent.Seconds(), err
+	}
+	tx, err := d.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		return "", 0, err
+	}
+	defer tx.Rollback()
+	for _, t := range benchTables {
+		cols, rows, err := readTable(ctx, src, t)
+		if err != nil {
+			return "", 0, err
+		}
+		err = timed(func() error {
+			st, err := tx.PrepareContext(ctx, `INSERT INTO `+t+` (`+strings.Join(cols, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(cols)-1)+`)`)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for _, row := range rows {
+				if _, err := st.ExecContext(ctx, row...); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return "", 0, fmt.Errorf("%s: %w", t, err)
+		}
+	}
+	return "prepared inserts", spent.Seconds(), timed(tx.Commit)
+}
+
+// readTable reads all rows of a table.
+func readTable(ctx context.Context, db *sqlstore.DB, table string) ([]string, [][]any, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT * FROM `+table)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	var out [][]any
+	for rows.Next() {
+		vals, ptrs := make([]any, len(cols)), make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, err
+		}
+		out = append(out, vals)
+	}
+	return cols, out, rows.Err()
+}
