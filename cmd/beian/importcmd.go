@@ -29,7 +29,7 @@ func importRegistryCommand() *command {
 		flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&db, "db", "sqlite://./beian.db", "database `URL`: sqlite://PATH or postgres://…")
 			fs.StringVar(&file, "file", "", "the CSV `file` to import (or give it as the argument); header: "+strings.Join(regulator.ImportHeader, ","))
-			fs.StringVar(&report, "report", "", "where to write the bad rows with their reasons (`file`; default FILE.bad.csv beside the input)")
+			fs.StringVar(&report, "report", "", "`file` for the bad rows with their reasons (default FILE.bad.csv beside the input)")
 			fs.IntVar(&batch, "batch", regulator.DefaultImportBatch, "rows per transaction")
 		},
 		run: func(e *env, fs *flag.FlagSet) error {
