@@ -72,7 +72,14 @@ func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
 	}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	if err := db.SQL.PingContext(pctx); err != nil {
+	err = db.SQL.PingContext(pctx)
+	// Several processes opening a new SQLite file at once race to switch it
+	// to WAL; the loser gets SQLITE_BUSY without the busy handler. Retry.
+	for i := 0; err != nil && dsn.Driver == SQLite && strings.Contains(err.Error(), "SQLITE_BUSY") && i < 50 && pctx.Err() == nil; i++ {
+		time.Sleep(time.Duration(20+i*10) * time.Millisecond)
+		err = db.SQL.PingContext(pctx)
+	}
+	if err != nil {
 		db.SQL.Close()
 		return nil, fmt.Errorf("cannot reach the database %s: %w (is it running, and does the URL name the right host, user and database?)", dsn, err)
 	}
