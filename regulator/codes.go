@@ -42,5 +42,8 @@ func Codes() map[string]string {
 	for code, rule := range PipelineCodes() {
 		m[code] = rule
 	}
+	for code, rule := range DeskCodes() {
+		m[code] = rule
+	}
 	return m
 }

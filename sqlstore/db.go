@@ -103,7 +103,16 @@ type Tx struct {
 	*sql.Tx
 	Driver string
 	Now    time.Time
+
+	afterCommit []func()
 }
+
+// AfterCommit registers fn to run once the transaction has committed, in
+// registration order, after InTx's commit succeeds; it never runs when the
+// transaction rolls back (nor for an attempt that InTx retries). Stores use
+// it to tell in-process followers of a change (e.g. the gate, Rule GATE-1)
+// only about committed data.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
 // Micro returns t as the integer microseconds since the epoch that every
 // time column holds (portable between the engines, sortable, zone-free).
@@ -150,7 +159,13 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
-	return mapErr(sqlTx.Commit())
+	if err = mapErr(sqlTx.Commit()); err != nil {
+		return err
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
 }
 
 func retryable(err error) bool {
