@@ -3,6 +3,7 @@ package regulator
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/sqlstore"
@@ -70,4 +71,52 @@ func blacklistValue(kind, value string) string {
 		return validate.NormalizeCertificate(value)
 	}
 	return strings.TrimSpace(value)
+}
+
+// BlacklistEntry is one entry of the blacklist as lists show it: a
+// certificate number masked to its last four characters (****1234).
+type BlacklistEntry struct {
+	Kind      string    `json:"kind"` // BlacklistCert or BlacklistWebsiteName
+	Value     string    `json:"value"`
+	Reason    string    `json:"reason"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// BlacklistEntries lists the blacklist, newest first, at most limit (≤ 0
+// or above DeskListLimit: DeskListLimit), certificate numbers masked. The
+// blacklist is national: every bureau sees every entry (Rule CAN-1).
+func (r *Registry) BlacklistEntries(ctx context.Context, limit int) (out []BlacklistEntry, err error) {
+	defer beian.Wrap(&err, "blacklist entries")
+	rows, err := r.DB.SQL.QueryContext(ctx, `SELECT kind, value, reason, created_at FROM registry_blacklist
+		ORDER BY created_at DESC, kind, value LIMIT $1`, deskLimit(limit))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out = []BlacklistEntry{}
+	for rows.Next() {
+		var e BlacklistEntry
+		var at int64
+		if err := rows.Scan(&e.Kind, &e.Value, &e.Reason, &at); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = sqlstore.FromMicro(at)
+		if e.Kind == BlacklistCert {
+			e.Value = certTail(e.Value)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// blacklistEntry reads one entry, masked like BlacklistEntries.
+func blacklistEntry(ctx context.Context, q querier, kind, value string) (e BlacklistEntry, err error) {
+	var at int64
+	err = q.QueryRowContext(ctx, `SELECT kind, value, reason, created_at FROM registry_blacklist WHERE kind = $1 AND value = $2`,
+		kind, blacklistValue(kind, value)).Scan(&e.Kind, &e.Value, &e.Reason, &at)
+	e.CreatedAt = sqlstore.FromMicro(at)
+	if e.Kind == BlacklistCert {
+		e.Value = certTail(e.Value)
+	}
+	return e, err
 }

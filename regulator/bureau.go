@@ -96,7 +96,10 @@ func (r *Registry) BureauQueue(ctx context.Context, province string) (items []Qu
 // BureauOrder returns an order of the reviewer's province with what the
 // bureau reviews: the submission as the provider sent it (never its
 // password) and its SMS confirmation. Another province's order is
-// not_found.
+// not_found. Every view of the submission's personal data is written to
+// the registry's audit log (Rule PRIV-1: action submission.view, actor
+// the reviewer's Actor) before it is returned; the record names the
+// order, never the data.
 func (r *Registry) BureauOrder(ctx context.Context, rv Reviewer, submissionID string) (s StoredSubmission, cs beian.ConfirmationState, err error) {
 	defer beian.Wrap(&err, "bureau order")
 	code, ok := r.reviewerProvince(rv)
@@ -111,7 +114,13 @@ func (r *Registry) BureauOrder(ctx context.Context, rv Reviewer, submissionID st
 	if err != nil {
 		return s, cs, err
 	}
-	cs, err = confirmationState(ctx, r.DB.SQL, s)
+	if cs, err = confirmationState(ctx, r.DB.SQL, s); err != nil {
+		return s, cs, err
+	}
+	err = r.inTx(reviewerCtx(ctx, rv), func(tx *sqlstore.Tx) error { // Rule PRIV-1
+		return r.appendAudit(reviewerCtx(ctx, rv), tx, "submission.view", "submission", s.ID, nil,
+			map[string]any{"order": s.OrderNumber, "province": s.Province, "personal_data": true})
+	})
 	return s, cs, err
 }
 

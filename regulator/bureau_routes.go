@@ -30,8 +30,14 @@ type BureauOrderJSON struct {
 //	GET  /api/v1/bureau/orders/{id} → 200 BureauOrderJSON
 //	POST /api/v1/bureau/orders/{id}/decision {"approve":bool,"items":[{"field","reason","suggestion","action","photo"}]}
 //	     → 200 DecisionResult (Rules REV-5, PWD-1, CAN-4)
+//
+// Viewing an order writes an audit record naming the reviewer (Rule
+// PRIV-1: see BureauOrder). The rest of the desk — password requests,
+// cancellations, conflict claims, spot checks and the blacklist — is
+// registered here too (deskRoutes, desk_routes.go).
 func (r *Registry) BureauRoutes(mux *http.ServeMux) {
 	only := identity.RequireRole(beian.RoleBureauReviewer)
+	r.deskRoutes(mux, only)
 	mux.Handle("GET /api/v1/bureau/queue", only(web.Handle(func(w http.ResponseWriter, req *http.Request) error {
 		rv, err := bureauReviewer(req)
 		if err != nil {

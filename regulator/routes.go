@@ -22,6 +22,11 @@ var QueryRule = ratelimit.PublicQuery
 //	GET /api/v1/registry/query?domain=|number=|name=[&page=&page_size=]
 //	    → 200 {"items":[PublicFiling…],"total":N,"page":P} (Rule QRY-1)
 //
+//	POST /api/v1/registry/password-retrievals {"province","number","cert_type","cert_number"}
+//	    → 202 RetrievalAnswer, the same body whether the data matched or not
+//	    (Rule PWD-3; see RetrievePassword), 429 with Retry-After over
+//	    RetrievalNumberRule or RetrievalClientRule, whatever lim is
+//
 // Exactly one of domain, number and name is required (400
 // registry.query_one_of otherwise). Every request counts against
 // QueryRule for the client address (identity.ClientAddr); over the limit
@@ -30,6 +35,7 @@ func (r *Registry) Routes(mux *http.ServeMux, lim *ratelimit.Limiter) {
 	mux.Handle("GET /api/v1/registry/query", web.Handle(func(w http.ResponseWriter, req *http.Request) error {
 		return r.serveQuery(w, req, lim)
 	}))
+	mux.Handle("POST /api/v1/registry/password-retrievals", web.Handle(r.servePasswordRetrieval))
 }
 
 // serveQuery answers one public query.

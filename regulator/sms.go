@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -102,15 +103,63 @@ func newCode() (string, error) {
 	return fmt.Sprintf("%06d", n.Int64()), nil
 }
 
+// changedPersons keeps, of a change order's persons, those whose data the
+// order changes (Rule VER-3 with OTH-2): a person whose role's path, or a
+// path under its "person", is in Submission.Changed ("subject",
+// "subject.person.mobile", "websites[1]", "websites[0].person.name" …).
+//
+// Decision: a change that touches no responsible person (say a new
+// homepage or a new server IP) still goes through SMS confirmation (Rule
+// REV-8), and the subject's responsible person, who answers for the whole
+// filing, confirms it alone; when the subject has no person in the order,
+// every person named confirms as before. Other order types confirm every
+// person named.
+func changedPersons(s beian.Submission, persons []*confirmPerson) []*confirmPerson {
+	switch s.Type {
+	case beian.ChangeSubject, beian.ChangeWebsite, beian.ChangeAccess:
+	default:
+		return persons
+	}
+	touched := func(role string) bool {
+		for _, c := range s.Changed {
+			c = strings.TrimSpace(c)
+			if c == role || c == role+".person" || strings.HasPrefix(c, role+".person.") {
+				return true
+			}
+		}
+		return false
+	}
+	var out, subject []*confirmPerson
+	for _, p := range persons {
+		if slices.Contains(p.roles, "subject") {
+			subject = append(subject, p)
+		}
+		for _, role := range p.roles {
+			if touched(role) {
+				out = append(out, p)
+				break
+			}
+		}
+	}
+	switch {
+	case len(out) > 0:
+		return out
+	case len(subject) > 0:
+		return subject
+	}
+	return persons
+}
+
 // startSMS starts the SMS confirmation of a new submission in tx (Rule
-// VER-3): one 6-digit code per responsible person, stored hashed and sent
+// VER-3): one 6-digit code per responsible person (of a change order, only
+// those whose data changed: changedPersons), stored hashed and sent
 // through the registry outbox (TemplateSMSCode; by email too when the
 // person has an address), and the deadline: SMSWindow (24 hours) on a
 // durable timer.
 func (r *Registry) startSMS(ctx context.Context, tx *sqlstore.Tx, sub *StoredSubmission, o PipelineOptions) error {
 	sub.SMSDeadline = tx.Now.Add(o.SMSWindow)
 	deadline := sub.SMSDeadline.In(beian.CST).Format("2006-01-02 15:04")
-	for _, p := range confirmPersons(sub.Data) {
+	for _, p := range changedPersons(sub.Data, confirmPersons(sub.Data)) {
 		code, err := newCode()
 		if err != nil {
 			return err

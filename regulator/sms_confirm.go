@@ -169,6 +169,9 @@ func (r *Registry) confirm(ctx context.Context, tx *sqlstore.Tx, c candidate, ph
 			return res, err
 		}
 		sub.Status = SubmissionBureau
+		if err := r.queuedForBureau(ctx, tx, sub.ID); err != nil { // the sandbox bureau (policy.go)
+			return res, err
+		}
 		cs, err := confirmationState(ctx, tx, sub)
 		if err != nil {
 			return res, err

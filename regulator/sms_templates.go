@@ -15,6 +15,10 @@ const (
 	// TemplatePasswordIssued carries a new filing password (Rule PWD-1):
 	// password, subject_number, name.
 	TemplatePasswordIssued = templatePrefix + "password_issued"
+	// TemplatePasswordReset carries a new filing password that replaces the
+	// old one after a retrieval, online (Rule PWD-3) or at a bureau (Rule
+	// PWD-4): password, subject_number, name.
+	TemplatePasswordReset = templatePrefix + "password_reset"
 )
 
 // RegisterTemplates adds the registry's templates to t, in zh-CN (the
@@ -28,4 +32,8 @@ func RegisterTemplates(t *notify.Templates) {
 		"【工信部备案】{{.name}}，您的主体备案号 {{.subject_number}} 已通过审核，备案密码为 {{.password}}。办理接入备案或注销主体时需要使用，请妥善保管，切勿告诉他人。",
 		"ICP备案密码",
 		"{{.name}}，您好：\n\n您的主体备案号 {{.subject_number}} 已通过管局审核，备案密码为：{{.password}}\n\n办理接入备案或注销主体时需要使用此密码。请妥善保管，切勿告诉他人；如遗失，可在工信部备案系统找回。\n\n——工信部ICP/IP地址/域名信息备案管理系统")
+	t.MustAdd(TemplatePasswordReset,
+		"【工信部备案】{{.name}}，您的主体备案号 {{.subject_number}} 的备案密码已重置，新密码为 {{.password}}，原密码已失效。请妥善保管，切勿告诉他人；如非本单位申请，请立即联系所在省通信管理局。",
+		"ICP备案密码已重置",
+		"{{.name}}，您好：\n\n根据找回备案密码的申请，您的主体备案号 {{.subject_number}} 的备案密码已重置，新密码为：{{.password}}\n原密码已失效。\n\n办理接入备案或注销主体时需要使用此密码。请妥善保管，切勿告诉他人；如非本单位申请，请立即联系所在省通信管理局。\n\n——工信部ICP/IP地址/域名信息备案管理系统")
 }

@@ -96,6 +96,12 @@ func (r *Registry) Submit(ctx context.Context, provider string, s beian.Submissi
 			return err
 		}
 		if err := inFlight(ctx, tx, c.subjectKey); err != nil {
+			// On PostgreSQL a concurrent request with the same key may have
+			// committed since the read above: its submission is the one in
+			// flight, and this request is its repeat.
+			if prior, found, kerr := submissionByKey(ctx, tx, provider, key); kerr == nil && found {
+				rc, err = prior.repeat(hash)
+			}
 			return err
 		}
 		days := c.reviewDays
@@ -120,6 +126,9 @@ func (r *Registry) Submit(ctx context.Context, provider string, s beian.Submissi
 			return err
 		}
 		if err := r.startSMS(ctx, tx, &sub, o); err != nil {
+			return err
+		}
+		if err := r.queuedForBureau(ctx, tx, sub.ID); err != nil { // the sandbox bureau (policy.go)
 			return err
 		}
 		rc = sub.receipt(false)

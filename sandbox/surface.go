@@ -10,6 +10,7 @@ import (
 	"github.com/beian/beian"
 	"github.com/beian/beian/calendar"
 	"github.com/beian/beian/notify"
+	"github.com/beian/beian/regulator"
 	"github.com/beian/beian/sqlstore"
 	"github.com/beian/beian/timer"
 	"github.com/beian/beian/web"
@@ -38,12 +39,17 @@ type Surface struct {
 	// Require checks the caller (the registry_admin role); it wraps every
 	// enabled route. Nil lets every caller in (tests).
 	Require func(http.Handler) http.Handler
+	// Registry is the built-in registry the domain records, the seeded
+	// filings and the bureau policy go to; nil leaves those routes out.
+	// The verification app needs only DB.
+	Registry *regulator.Registry
 
 	mux *http.ServeMux
 }
 
-// Routes registers the surface on mux and keeps mux for Handle: the clock
-// and the mailbox when enabled, and in any case a catch-all answering 404
+// Routes registers the surface on mux and keeps mux for Handle: the clock,
+// the mailbox, the verification app and, with a Registry, the regulator's
+// routes (regulator.go) when enabled, and in any case a catch-all answering 404
 // for every other sandbox path (every sandbox path when disabled).
 func (s *Surface) Routes(mux *http.ServeMux) {
 	s.mux = mux
@@ -60,6 +66,7 @@ func (s *Surface) Routes(mux *http.ServeMux) {
 	s.Handle("GET "+Prefix+"clock", s.getClock)
 	s.Handle("POST "+Prefix+"clock", s.postClock)
 	s.Handle("GET "+Prefix+"messages", s.messages)
+	s.regulatorRoutes()
 }
 
 // Handle registers a sandbox route ("POST /api/v1/sandbox/registry") on the
