@@ -34,6 +34,8 @@ type Service struct {
 	Timers    *timer.Timers  // the provider's durable timers
 	Options   Options
 	Log       *slog.Logger
+	Prober    *Prober         // Rule WEB-5: the precheck probe's resolver and port; nil: the system resolver, port 80
+	AppCodes  AppCodeVerifier // Rule VER-2: the verification app's picture codes (sandbox service)
 }
 
 // Options are the provider's settings where a rule leaves a value open
@@ -51,9 +53,14 @@ type Options struct {
 	TermWarningDays   int           // Rule NOTE-1: a server term ending within 30 days
 	RetentionDays     int           // Rule PRIV-1: documents of abandoned orders, 90 days
 	MinObservations   int           // predicted dates: observed median once 20 bureau reviews finished
+	MaxDocumentBytes  int64         // Rule PRIV-1 uploads: the largest document; 10 MiB when 0
+	VerificationDays  int           // predicted dates: business days of verification (VER-1); 3 when 0
 	// ProbeAllowPrivate lets the WEB-5 probe reach private and loopback
 	// addresses; only tests set it (no SSRF otherwise).
 	ProbeAllowPrivate bool
+	Photo             PhotoLimits // Rule VER-1: verification photo checks; zero fields take DefaultPhotoLimits
+	// SubjectCancelWithoutPassword is require_password_for_subject_cancel=false (Rule PWD-2).
+	SubjectCancelWithoutPassword bool
 }
 
 // DefaultOptions returns the defaults of RULES.md.

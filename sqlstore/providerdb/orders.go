@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"math"
 	"strings"
 
 	"github.com/beian/beian"
@@ -23,6 +24,9 @@ type NewOrder struct {
 	Data                   json.RawMessage // the form: subject and websites
 	Key                    string          // idempotency key: a repeat returns the first order
 	Actor                  string          // for the audit record, e.g. "account:42"
+	// Baseline is the filed data a change_* order starts from (Rule
+	// OTH-2), kept in the order's facts; nil for other types.
+	Baseline json.RawMessage
 }
 
 const orderColumns = `id, number, account_id, COALESCE(subject_id, 0), subject_key, type, stage, commercial, data, flagged, version, created_at, updated_at, submitted_at, stage_at`
@@ -95,6 +99,14 @@ func (s *Store) CreateOrder(ctx context.Context, in NewOrder) (o beian.Order, er
 			}
 			return err
 		}
+		if err := recordStage(ctx, tx, beian.Order{}, o, "create", in.Actor); err != nil {
+			return err
+		}
+		if len(in.Baseline) > 0 {
+			if err := s.SaveOrderFacts(ctx, tx, OrderFacts{OrderID: o.ID, Baseline: in.Baseline}); err != nil {
+				return err
+			}
+		}
 		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: in.Actor, Action: "order.create", Entity: "order",
 			EntityID: o.Number, After: map[string]any{"type": o.Type, "stage": o.Stage, "version": o.Version}})
 		return err
@@ -163,6 +175,109 @@ func (s *Store) OrderOf(ctx context.Context, accountID, id int64) (beian.Order, 
 // OrderByNumber returns the order with the number.
 func (s *Store) OrderByNumber(ctx context.Context, number string) (beian.Order, error) {
 	return scanOrder(s.DB.SQL.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE number = $1`, number))
+}
+
+// OrdersPage lists up to limit of the account's orders with an id below
+// before (0: from the newest), newest first: cursor pagination, the cursor
+// being the last id seen.
+func (s *Store) OrdersPage(ctx context.Context, accountID, before int64, limit int) (out []beian.Order, err error) {
+	if before <= 0 {
+		before = math.MaxInt64
+	}
+	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+		accountID, before, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out = []beian.Order{}
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// AccountSubject returns the account's subject that is not cancelled
+// (Rule ACC-1: at most one), or not found.
+func (s *Store) AccountSubject(ctx context.Context, accountID int64) (sub beian.Subject, err error) {
+	var status string
+	var created, updated int64
+	err = s.DB.SQL.QueryRowContext(ctx, `SELECT id, account_id, nature, name, cert_type, cert_number, province, COALESCE(number, ''), status, version, created_at, updated_at
+		FROM subjects WHERE account_id = $1 AND status <> 'cancelled'`, accountID).
+		Scan(&sub.ID, &sub.AccountID, &sub.Nature, &sub.Name, &sub.CertType, &sub.CertNumber, &sub.Province, &sub.Number, &status, &sub.Version, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return sub, beian.Errorf(beian.KindNotFound, "")
+	}
+	sub.Status, sub.CreatedAt, sub.UpdatedAt = beian.SubjectStatus(status), sqlstore.FromMicro(created), sqlstore.FromMicro(updated)
+	return sub, err
+}
+
+// WebsiteByNumber returns the subject's website with the number in the
+// caller's transaction (locked on PostgreSQL), or not found.
+func (s *Store) WebsiteByNumber(ctx context.Context, tx *sqlstore.Tx, subjectID int64, number string) (beian.Website, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM websites WHERE subject_id = $1 AND number = $2`, subjectID, number).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return beian.Website{}, beian.Errorf(beian.KindNotFound, "")
+	}
+	if err != nil {
+		return beian.Website{}, err
+	}
+	return websiteInTx(ctx, tx, id)
+}
+
+// ConvertOrder changes the type of an order in the caller's transaction,
+// with its audit record: a cancel_website order that removes every website
+// of its subject is a subject cancellation (Rule CAN-4).
+func (s *Store) ConvertOrder(ctx context.Context, tx *sqlstore.Tx, id int64, to beian.OrderType, actor string) error {
+	var number string
+	if err := tx.QueryRowContext(ctx, `UPDATE orders SET type = $1 WHERE id = $2 RETURNING number`, string(to), id).Scan(&number); err != nil {
+		return sqlstore.MapErr(err)
+	}
+	_, err := s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "order.convert", Entity: "order", EntityID: number,
+		After: map[string]any{"type": to}})
+	return err
+}
+
+// RebindSubject moves the order to the subject certificate its form now
+// names, in the caller's transaction (a corrected typo in a certificate
+// number). Only a subject that is not filed yet may be rebound
+// (order.subject_fixed, Rule ACC-1); the new subject must have no other
+// order in flight (Rule ACC-4).
+func (s *Store) RebindSubject(ctx context.Context, tx *sqlstore.Tx, orderID int64, nature, name, certType, certNumber string) error {
+	var subjectID int64
+	var status string
+	if err := tx.QueryRowContext(ctx, `SELECT s.id, s.status FROM orders o JOIN subjects s ON s.id = o.subject_id WHERE o.id = $1`, orderID).
+		Scan(&subjectID, &status); err != nil {
+		return sqlstore.MapErr(err)
+	}
+	if status != string(beian.SubjectPending) {
+		return &beian.Error{Kind: beian.KindInvalid, Problems: beian.Problems{beian.NewProblem("order.subject_fixed", "ACC-1", "subject.cert_number")}}
+	}
+	key := beian.SubjectKey(certType, certNumber)
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders WHERE subject_key = $1 AND id <> $2 AND stage NOT IN ('approved', 'abandoned')`, key, orderID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return orderInFlight()
+	}
+	now := sqlstore.Micro(tx.Now)
+	if _, err := tx.ExecContext(ctx, `UPDATE subjects SET subject_key = $1, nature = $2, name = $3, cert_type = $4, cert_number = $5, updated_at = $6, version = version + 1 WHERE id = $7`,
+		key, nature, name, certType, certNumber, now, subjectID); err != nil {
+		return sqlstore.MapErr(err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET subject_key = $1 WHERE id = $2`, key, orderID); err != nil {
+		if err = sqlstore.MapErr(err); beian.IsKind(err, beian.KindConflict) {
+			return orderInFlight()
+		}
+		return err
+	}
+	return nil
 }
 
 // OrdersOf lists the account's orders, newest first.

@@ -96,6 +96,19 @@ func checkResource(r *beian.Resource) beian.Problems {
 	return ps
 }
 
+// CheckResource validates a resource's own fields as CreateResource and
+// ImportResources do (Rule ACC-2) and normalises its public IPs in place,
+// so that a caller (the billing import) can set a bad row aside before
+// the import writes anything.
+func CheckResource(r *beian.Resource) beian.Problems { return checkResource(r) }
+
+// Eligibility lists why r cannot carry a filing on the date on with the
+// caller's minimum term (Rule ACC-2): the resource.* problems at field
+// "resource_id". No problems: eligible.
+func Eligibility(r beian.Resource, on time.Time, minTermMonths int) beian.Problems {
+	return eligibility(r, on, minTermMonths)
+}
+
 // eligibility lists why r cannot carry a filing on the date on (Rule
 // ACC-2): it must be active, prepaid (包年包月), in mainland China, have a
 // public IP, have a term covering on, and have been bought for at least

@@ -22,6 +22,10 @@ import (
 type Store struct {
 	DB    *sqlstore.DB
 	Audit *audit.Chain
+	// OnServable, when set, hears the servable-domain changes of each
+	// committed transaction, after the commit (sqlstore.Tx.AfterCommit):
+	// the in-process gate applies them at once (Rule GATE-1).
+	OnServable func([]beian.ServableChange)
 }
 
 // New returns the provider store on db, with the provider's audit chain.

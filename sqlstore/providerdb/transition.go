@@ -3,7 +3,6 @@ package providerdb
 import (
 	"context"
 	"encoding/json"
-	"sort"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/audit"
@@ -16,6 +15,14 @@ import (
 // a rejection exactly the flagged ones); each locked field that changed is
 // reported (code order.field_locked). A stale version writes nothing.
 func (s *Store) UpdateOrder(ctx context.Context, id, version int64, data json.RawMessage, actor string) (o beian.Order, err error) {
+	return s.UpdateOrderWith(ctx, id, version, data, actor, nil)
+}
+
+// UpdateOrderWith is UpdateOrder with an effect that runs in the same
+// transaction after the data is written (e.g. rebinding the order's
+// subject when its certificate was corrected); its error undoes the edit.
+func (s *Store) UpdateOrderWith(ctx context.Context, id, version int64, data json.RawMessage, actor string,
+	effect func(ctx context.Context, tx *sqlstore.Tx, before, after beian.Order) error) (o beian.Order, err error) {
 	defer beian.Wrap(&err, "update order %d", id)
 	if !json.Valid(data) {
 		return o, beian.Errorf(beian.KindBadRequest, "")
@@ -50,6 +57,11 @@ func (s *Store) UpdateOrder(ctx context.Context, id, version int64, data json.Ra
 		if err != nil {
 			return err
 		}
+		if effect != nil {
+			if err := effect(ctx, tx, before, o); err != nil {
+				return err
+			}
+		}
 		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "order.edit", Entity: "order", EntityID: o.Number,
 			Before: map[string]any{"version": before.Version}, After: map[string]any{"version": o.Version, "fields": changed}})
 		return err
@@ -77,62 +89,13 @@ type Move struct {
 	Effect func(ctx context.Context, tx *sqlstore.Tx, before, after beian.Order) error
 }
 
-// Transition moves an order by an event on the paths of Rule REV-8. An
-// illegal move is invalid_state, the wrong actor forbidden, a stale version
-// stale; none of them writes anything.
+// Transition moves an order by an event on the paths of Rule REV-8 and
+// writes the move to the order's stage history (StageHistory) in the same
+// transaction. An illegal move is invalid_state, the wrong actor forbidden,
+// a stale version stale; none of them writes anything.
 func (s *Store) Transition(ctx context.Context, m Move) (o beian.Order, err error) {
-	defer beian.Wrap(&err, "order %d %s", m.OrderID, m.Event)
 	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
-		if m.Key != "" {
-			var last string
-			var cur beian.Order
-			cur, err := scanOrder(tx.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, m.OrderID))
-			if err != nil {
-				return err
-			}
-			if err := tx.QueryRowContext(ctx, `SELECT last_key FROM orders WHERE id = $1`, m.OrderID).Scan(&last); err != nil {
-				return err
-			}
-			if last == m.Key {
-				o = cur
-				return nil
-			}
-		}
-		before, err := lockOrder(ctx, tx, m.OrderID, m.Version)
-		if err != nil {
-			return err
-		}
-		to, err := workflow.Next(workflow.Order{Type: before.Type, NewResponsiblePerson: m.NewResponsiblePerson, Edited: m.Edited, ReusePhoto: m.ReusePhoto}, before.Stage, m.Event, m.By)
-		if err != nil {
-			return err
-		}
-		flagged := []string{}
-		if to == beian.StageNeedsFix || to == beian.StageBureauRejected {
-			flagged = append(flagged, m.Flagged...)
-			sort.Strings(flagged)
-		}
-		fj, _ := json.Marshal(flagged)
-		now := sqlstore.Micro(tx.Now)
-		q := `UPDATE orders SET stage = $1, flagged = $2, version = version + 1, updated_at = $3, stage_at = $3, last_key = $4`
-		if m.Event == workflow.Submit && before.SubmittedAt.IsZero() {
-			q += `, submitted_at = $3`
-		}
-		q += ` WHERE id = $5 AND version = $6 RETURNING ` + orderColumns
-		o, err = scanOrder(tx.QueryRowContext(ctx, q, string(to), string(fj), now, m.Key, m.OrderID, m.Version))
-		if beian.IsKind(err, beian.KindNotFound) {
-			return beian.Errorf(beian.KindStale, "")
-		}
-		if err != nil {
-			return err
-		}
-		if m.Effect != nil {
-			if err := m.Effect(ctx, tx, before, o); err != nil {
-				return err
-			}
-		}
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: m.Actor, Action: "order." + string(m.Event), Entity: "order", EntityID: o.Number,
-			Before: map[string]any{"stage": before.Stage, "version": before.Version},
-			After:  map[string]any{"stage": o.Stage, "version": o.Version, "flagged": flagged}})
+		o, err = s.TransitionTx(ctx, tx, m)
 		return err
 	})
 	return o, err

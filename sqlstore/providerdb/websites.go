@@ -53,8 +53,12 @@ func (s *Store) SaveWebsite(ctx context.Context, tx *sqlstore.Tx, w beian.Websit
 		w.CreatedAt = before.CreatedAt
 	}
 	w.Domains, w.UpdatedAt = domains, tx.Now
-	if err := s.syncDomains(ctx, tx, before, w); err != nil {
+	var changes []beian.ServableChange
+	if err := s.syncDomains(ctx, tx, before, w, &changes); err != nil {
 		return out, err
+	}
+	if hook := s.OnServable; hook != nil && len(changes) > 0 {
+		tx.AfterCommit(func() { hook(changes) })
 	}
 	_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "website.save", Entity: "website", EntityID: itoa(w.ID),
 		Before: websiteAudit(before), After: websiteAudit(w)})
@@ -82,7 +86,7 @@ func holdsDomains(r beian.GateReason) bool {
 	return r == beian.GateServed || r == beian.GatePending || r == beian.GateLapsed
 }
 
-func (s *Store) syncDomains(ctx context.Context, tx *sqlstore.Tx, before, w beian.Website) error {
+func (s *Store) syncDomains(ctx context.Context, tx *sqlstore.Tx, before, w beian.Website, rec *[]beian.ServableChange) error {
 	active := boolInt(holdsDomains(w.Access))
 	for _, d := range before.Domains {
 		if slices.Contains(w.Domains, d) {
@@ -97,7 +101,7 @@ func (s *Store) syncDomains(ctx context.Context, tx *sqlstore.Tx, before, w beia
 			return err
 		}
 		if n, _ := res.RowsAffected(); n > 0 {
-			if err := logChange(ctx, tx, d, "unfiled", ""); err != nil {
+			if err := logChange(ctx, tx, d, "unfiled", "", rec); err != nil {
 				return err
 			}
 		}
@@ -116,7 +120,7 @@ func (s *Store) syncDomains(ctx context.Context, tx *sqlstore.Tx, before, w beia
 			}
 			return err
 		}
-		if err := setServable(ctx, tx, d, w); err != nil {
+		if err := setServable(ctx, tx, d, w, rec); err != nil {
 			return err
 		}
 	}
@@ -126,7 +130,7 @@ func (s *Store) syncDomains(ctx context.Context, tx *sqlstore.Tx, before, w beia
 // setServable writes the domain's row and logs a change when its reason or
 // number changed. A website that releases its domains does not overwrite the
 // row of another website that now holds the domain.
-func setServable(ctx context.Context, tx *sqlstore.Tx, domain string, w beian.Website) error {
+func setServable(ctx context.Context, tx *sqlstore.Tx, domain string, w beian.Website, rec *[]beian.ServableChange) error {
 	var owner int64
 	var reason, number string
 	err := tx.QueryRowContext(ctx, `SELECT website_id, reason, website_number FROM servable_domains WHERE domain = $1`, domain).Scan(&owner, &reason, &number)
@@ -139,7 +143,7 @@ func setServable(ctx context.Context, tx *sqlstore.Tx, domain string, w beian.We
 	case owner == w.ID && reason == string(w.Access) && number == w.Number:
 		return nil
 	}
-	seq, err := nextSeq(ctx, tx, domain, string(w.Access), w.Number)
+	seq, err := nextSeq(ctx, tx, domain, string(w.Access), w.Number, rec)
 	if err != nil {
 		return err
 	}
@@ -154,15 +158,19 @@ func setServable(ctx context.Context, tx *sqlstore.Tx, domain string, w beian.We
 	return err
 }
 
-func nextSeq(ctx context.Context, tx *sqlstore.Tx, domain, reason, number string) (int64, error) {
+// nextSeq logs a change and records it in rec for the after-commit hook.
+func nextSeq(ctx context.Context, tx *sqlstore.Tx, domain, reason, number string, rec *[]beian.ServableChange) (int64, error) {
 	var seq int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO servable_changes (domain, reason, website_number, at) VALUES ($1, $2, $3, $4) RETURNING seq`,
 		domain, reason, number, sqlstore.Micro(tx.Now)).Scan(&seq)
+	if err == nil {
+		*rec = append(*rec, beian.ServableChange{Seq: seq, Domain: domain, Reason: beian.GateReason(reason), WebsiteNumber: number, At: tx.Now})
+	}
 	return seq, err
 }
 
-func logChange(ctx context.Context, tx *sqlstore.Tx, domain, reason, number string) error {
-	_, err := nextSeq(ctx, tx, domain, reason, number)
+func logChange(ctx context.Context, tx *sqlstore.Tx, domain, reason, number string, rec *[]beian.ServableChange) error {
+	_, err := nextSeq(ctx, tx, domain, reason, number, rec)
 	return err
 }
 

@@ -1,0 +1,154 @@
+package provider
+
+import (
+	"bytes"
+	"errors"
+	"image"
+	_ "image/jpeg" // Rule VER-1: JPEG photos
+	_ "image/png"  // Rule VER-1: PNG photos
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/beian/beian"
+)
+
+// PhotoLimits are the checks a verification photo passes before review
+// (Rule VER-1: format, size, resolution and sharpness). A zero field takes
+// its default from DefaultPhotoLimits.
+type PhotoLimits struct {
+	MaxBytes     int64   // larger uploads are too_large (413)
+	MinWidth     int     // pixels, landscape or portrait (the shorter side against the smaller minimum)
+	MinHeight    int     //
+	MaxPixels    int     // a larger image is refused before it is decoded (decompression bombs)
+	MinSharpness float64 // variance of the Laplacian on a grey downscale
+}
+
+// DefaultPhotoLimits are the defaults: 5 MiB, at least 600×800 pixels, at
+// most 40 megapixels, sharpness at least 40.
+var DefaultPhotoLimits = PhotoLimits{MaxBytes: 5 << 20, MinWidth: 600, MinHeight: 800, MaxPixels: 40_000_000, MinSharpness: 40}
+
+// orDefault fills the zero fields from DefaultPhotoLimits.
+func (l PhotoLimits) orDefault() PhotoLimits {
+	d := DefaultPhotoLimits
+	if l.MaxBytes > 0 {
+		d.MaxBytes = l.MaxBytes
+	}
+	if l.MinWidth > 0 {
+		d.MinWidth = l.MinWidth
+	}
+	if l.MinHeight > 0 {
+		d.MinHeight = l.MinHeight
+	}
+	if l.MaxPixels > 0 {
+		d.MaxPixels = l.MaxPixels
+	}
+	if l.MinSharpness > 0 {
+		d.MinSharpness = l.MinSharpness
+	}
+	return d
+}
+
+// CheckedPhoto is a photo that passed CheckPhoto.
+type CheckedPhoto struct {
+	Data          []byte
+	Format        string // "jpeg" or "png"
+	Width, Height int
+	Sharpness     float64
+}
+
+func photoProblem(code string, args ...string) error {
+	return beian.Problems{beian.NewProblem(code, "VER-1", "photo", args...)}.Err()
+}
+
+// readPhoto reads at most the limit from r: a longer body is too_large.
+func readPhoto(r io.Reader, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return nil, beian.Errorf(beian.KindTooLarge, "photo.too_large", "max", strconv.FormatInt(limit>>10, 10)+" KiB")
+	case err != nil:
+		return nil, &beian.Error{Kind: beian.KindBadRequest, Code: "request.body_unreadable", Err: err}
+	case int64(len(b)) > limit:
+		return nil, beian.Errorf(beian.KindTooLarge, "photo.too_large", "max", strconv.FormatInt(limit>>10, 10)+" KiB")
+	}
+	return b, nil
+}
+
+// CheckPhoto checks a verification photo at once, before anyone reviews it
+// (Rule VER-1): size (too_large), format (JPEG or PNG), resolution, and
+// sharpness — the variance of the Laplacian of a grey downscale; a blurry
+// photo is refused with its measured sharpness and the minimum.
+func CheckPhoto(data []byte, l PhotoLimits) (CheckedPhoto, error) {
+	l = l.orDefault()
+	if int64(len(data)) > l.MaxBytes {
+		return CheckedPhoto{}, beian.Errorf(beian.KindTooLarge, "photo.too_large", "max", strconv.FormatInt(l.MaxBytes>>10, 10)+" KiB")
+	}
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || (format != "jpeg" && format != "png") {
+		return CheckedPhoto{}, photoProblem("photo.format")
+	}
+	short, long := min(cfg.Width, cfg.Height), max(cfg.Width, cfg.Height)
+	wantShort, wantLong := min(l.MinWidth, l.MinHeight), max(l.MinWidth, l.MinHeight)
+	if short < wantShort || long < wantLong {
+		return CheckedPhoto{}, photoProblem("photo.resolution", "width", strconv.Itoa(cfg.Width), "height", strconv.Itoa(cfg.Height),
+			"min_width", strconv.Itoa(l.MinWidth), "min_height", strconv.Itoa(l.MinHeight))
+	}
+	if cfg.Width*cfg.Height > l.MaxPixels {
+		return CheckedPhoto{}, photoProblem("photo.resolution_too_high", "max", strconv.Itoa(l.MaxPixels/1_000_000))
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return CheckedPhoto{}, photoProblem("photo.format")
+	}
+	sharp := Sharpness(img)
+	if sharp < l.MinSharpness {
+		return CheckedPhoto{}, photoProblem("photo.blurry", "sharpness", strconv.FormatFloat(sharp, 'f', 1, 64),
+			"min", strconv.FormatFloat(l.MinSharpness, 'f', 1, 64))
+	}
+	return CheckedPhoto{Data: data, Format: format, Width: cfg.Width, Height: cfg.Height, Sharpness: sharp}, nil
+}
+
+// sharpnessSide is the longer side of the grey downscale Sharpness measures:
+// the measure then depends little on the camera's resolution.
+const sharpnessSide = 512
+
+// Sharpness returns the variance of the Laplacian (4-neighbour kernel) of
+// img in grey, box-downscaled so that its longer side is at most 512
+// pixels (Rule VER-1). A blurry or flat image scores near 0; a sharp photo
+// of a person before a curtain scores in the hundreds.
+func Sharpness(img image.Image) float64 {
+	b := img.Bounds()
+	w, h := b.Dx(), b.Dy()
+	step := max(1, (max(w, h)+sharpnessSide-1)/sharpnessSide)
+	gw, gh := w/step, h/step
+	if gw < 3 || gh < 3 {
+		return 0
+	}
+	grey := make([]float64, gw*gh)
+	for y := range gh {
+		for x := range gw {
+			var sum float64
+			for dy := range step {
+				for dx := range step {
+					r, g, bl, _ := img.At(b.Min.X+x*step+dx, b.Min.Y+y*step+dy).RGBA()
+					sum += (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+				}
+			}
+			grey[y*gw+x] = sum / float64(step*step)
+		}
+	}
+	var n, mean, m2 float64
+	for y := 1; y < gh-1; y++ {
+		for x := 1; x < gw-1; x++ {
+			i := y*gw + x
+			lap := grey[i-1] + grey[i+1] + grey[i-gw] + grey[i+gw] - 4*grey[i]
+			n++ // Welford's running variance
+			d := lap - mean
+			mean += d / n
+			m2 += d * (lap - mean)
+		}
+	}
+	return m2 / n
+}

@@ -1,0 +1,157 @@
+package providerdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/beian/beian"
+	"github.com/beian/beian/audit"
+	"github.com/beian/beian/sqlstore"
+)
+
+// Claim is a reviewer's hold on an order in one review stage: while it is
+// live no other reviewer may claim or decide the order (issue 6; Rules
+// REV-1, REV-4). It expires so that an order is never stuck.
+type Claim struct {
+	OrderID    int64
+	ReviewerID int64
+	Stage      beian.Stage
+	ExpiresAt  time.Time
+	CreatedAt  time.Time
+}
+
+// errClaimed is the answer to a reviewer who meets another's live claim.
+func errClaimed() error {
+	return &beian.Error{Kind: beian.KindConflict, Code: "review.claimed",
+		Problems: beian.Problems{beian.NewProblem("review.claimed", "REV-1", "")}}
+}
+
+// errClaimRequired is the answer to a decision without a live claim.
+func errClaimRequired() error {
+	return &beian.Error{Kind: beian.KindConflict, Code: "review.claim_required",
+		Problems: beian.Problems{beian.NewProblem("review.claim_required", "REV-1", "")}}
+}
+
+func claimInTx(ctx context.Context, tx *sqlstore.Tx, orderID int64) (c Claim, ok bool, err error) {
+	var stage string
+	var expires, created int64
+	err = tx.QueryRowContext(ctx, `SELECT order_id, reviewer_id, stage, expires_at, created_at FROM review_claims WHERE order_id = $1`, orderID).
+		Scan(&c.OrderID, &c.ReviewerID, &stage, &expires, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, err
+	}
+	c.Stage, c.ExpiresAt, c.CreatedAt = beian.Stage(stage), sqlstore.FromMicro(expires), sqlstore.FromMicro(created)
+	return c, true, nil
+}
+
+// live reports whether the claim still holds the order in its stage at now.
+func (c Claim) live(stage beian.Stage, now time.Time) bool {
+	return c.Stage == stage && now.Before(c.ExpiresAt)
+}
+
+// ClaimOrder gives the reviewer the order for ttl, in one of the stages
+// (the review stages the caller serves). The same reviewer claiming again
+// extends the claim. An order in another stage is invalid_state
+// (review.not_reviewable); another reviewer's live claim is conflict
+// (review.claimed); an unknown order is not found.
+func (s *Store) ClaimOrder(ctx context.Context, orderID, reviewerID int64, ttl time.Duration, stages ...beian.Stage) (c Claim, err error) {
+	defer beian.Wrap(&err, "claim order %d", orderID)
+	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
+		o, err := OrderTx(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		reviewable := false
+		for _, st := range stages {
+			reviewable = reviewable || o.Stage == st
+		}
+		if !reviewable {
+			return beian.Errorf(beian.KindInvalidState, "review.not_reviewable", "stage", string(o.Stage))
+		}
+		prev, ok, err := claimInTx(ctx, tx, orderID)
+		if err != nil {
+			return err
+		}
+		if ok && prev.ReviewerID != reviewerID && prev.live(o.Stage, tx.Now) {
+			return errClaimed()
+		}
+		c = Claim{OrderID: orderID, ReviewerID: reviewerID, Stage: o.Stage, ExpiresAt: tx.Now.Add(ttl), CreatedAt: tx.Now}
+		_, err = tx.ExecContext(ctx, `INSERT INTO review_claims (order_id, reviewer_id, stage, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (order_id) DO UPDATE SET reviewer_id = excluded.reviewer_id, stage = excluded.stage, expires_at = excluded.expires_at, created_at = excluded.created_at`,
+			orderID, reviewerID, string(o.Stage), sqlstore.Micro(c.ExpiresAt), sqlstore.Micro(tx.Now))
+		if err != nil {
+			return sqlstore.MapErr(err)
+		}
+		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "account:" + itoa(reviewerID), Action: "review.claim", Entity: "order",
+			EntityID: o.Number, After: map[string]any{"stage": o.Stage, "expires_at": sqlstore.Micro(c.ExpiresAt)}})
+		return err
+	})
+	return c, err
+}
+
+// UseClaim checks, in the caller's transaction (a decision's), that the
+// reviewer holds a live claim on the order in its stage and releases it:
+// another reviewer's live claim is conflict (review.claimed), no live
+// claim conflict (review.claim_required).
+func (s *Store) UseClaim(ctx context.Context, tx *sqlstore.Tx, o beian.Order, reviewerID int64) error {
+	c, ok, err := claimInTx(ctx, tx, o.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ok && c.live(o.Stage, tx.Now) && c.ReviewerID != reviewerID:
+		return errClaimed()
+	case !ok || !c.live(o.Stage, tx.Now):
+		return errClaimRequired()
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM review_claims WHERE order_id = $1`, o.ID)
+	return err
+}
+
+// Claims returns the live claims on the orders in the stage at now, by order ID.
+func (s *Store) Claims(ctx context.Context, stage beian.Stage, now time.Time) (map[int64]Claim, error) {
+	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT c.order_id, c.reviewer_id, c.stage, c.expires_at, c.created_at FROM review_claims c
+		JOIN orders o ON o.id = c.order_id WHERE o.stage = $1 AND c.stage = $1 AND c.expires_at > $2`, string(stage), sqlstore.Micro(now))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]Claim{}
+	for rows.Next() {
+		var c Claim
+		var st string
+		var expires, created int64
+		if err := rows.Scan(&c.OrderID, &c.ReviewerID, &st, &expires, &created); err != nil {
+			return nil, err
+		}
+		c.Stage, c.ExpiresAt, c.CreatedAt = beian.Stage(st), sqlstore.FromMicro(expires), sqlstore.FromMicro(created)
+		out[c.OrderID] = c
+	}
+	return out, rows.Err()
+}
+
+// OrdersInStage lists the orders in the stage, oldest in it first (the
+// review queues, Rule REV-1), at most limit (≤ 0: 500).
+func (s *Store) OrdersInStage(ctx context.Context, stage beian.Stage, limit int) (out []beian.Order, err error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE stage = $1 ORDER BY stage_at, id LIMIT $2`, string(stage), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
