@@ -3,6 +3,7 @@ package regulator
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,9 +79,44 @@ func (r *Registry) approve(ctx context.Context, tx *sqlstore.Tx, sub *StoredSubm
 			return "", nil, err
 		}
 	case beian.CancelWebsite, beian.CancelSubject:
+		// Rule CAN-1: every other provider serving a cancelled website
+		// (after a transfer-in, OTH-1) hears of it too; read who serves
+		// what before the cancellation ends their access.
+		id, err := activeSubjectID(ctx, tx, sub.SubjectNumber)
+		if err != nil {
+			return "", nil, err
+		}
+		served, providers, err := servingProviders(ctx, tx, id, "")
+		if err != nil {
+			return "", nil, err
+		}
+		for _, p := range providers {
+			if p != sub.Provider {
+				if err := lockEvents(ctx, tx, p); err != nil {
+					return "", nil, err
+				}
+			}
+		}
 		c, err := r.applyCancel(ctx, tx, sub)
 		if err != nil {
 			return "", nil, err
+		}
+		for _, p := range providers {
+			if p == sub.Provider {
+				continue
+			}
+			theirs := Cancellation{Subject: c.Subject}
+			for _, n := range c.Websites {
+				if slices.Contains(served[p], n) {
+					theirs.Websites = append(theirs.Websites, n)
+				}
+			}
+			if len(theirs.Websites) == 0 && theirs.Subject == "" {
+				continue
+			}
+			if err := emitCancelled(ctx, tx, p, sub.ID, "", theirs, ReasonSubjectRequest); err != nil {
+				return "", nil, err
+			}
 		}
 		return c.Subject, c.Websites, emitCancelled(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, c, ReasonSubjectRequest)
 	default:
