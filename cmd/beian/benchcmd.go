@@ -65,7 +65,7 @@ func benchCommand() *command {
 			switch kind {
 			case "registry":
 			case "gate":
-				return fmt.Errorf("'bench gate' is not available yet: arrives with issue 8")
+				return benchGate(e.ctx, e, o)
 			case "api":
 				return fmt.Errorf("'bench api' is not available yet: arrives with issue 9")
 			default:

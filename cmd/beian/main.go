@@ -29,13 +29,13 @@ func main() {
 func commands() []*command {
 	return []*command{
 		serveCommand(),
-		{name: "regulator", summary: "run the regulator alone (registry + bureaus + public registry pages)", planned: "the regulator (issue 5)"},
-		{name: "gate", summary: "run the edge lookup service alone", planned: "the access gate (issue 8)"},
+		regulatorCommand(),
+		gateCommand(),
 		{name: "demo", summary: "sandbox on a fresh SQLite file, seeded, with an accelerated clock", planned: "the demo (issue 9)"},
 		migrateCommand(),
 		versionCommand(),
 		userAddCommand(),
-		{name: "provider add", summary: "register a provider at the regulator and print its credential", planned: "the regulator (issue 5)"},
+		providerAddCommand(),
 		calendarAddCommand(),
 		auditVerifyCommand(),
 		auditHeadCommand(),

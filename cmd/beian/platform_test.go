@@ -18,7 +18,7 @@ import (
 
 func startMain(t *testing.T, eng string, sandbox bool) *Main {
 	t.Helper()
-	m := &Main{Addr: "127.0.0.1:0", DB: sqltest.DSN(t, eng), Sandbox: sandbox}
+	m := &Main{Addr: "127.0.0.1:0", DB: sqltest.DSN(t, eng), Sandbox: sandbox, BlobDir: t.TempDir()}
 	if err := m.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -10,35 +10,48 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beian/beian"
 	"github.com/beian/beian/notify"
 	"github.com/beian/beian/outbox"
+	"github.com/beian/beian/provider"
 	"github.com/beian/beian/regulator"
 	"github.com/beian/beian/sandbox"
 	"github.com/beian/beian/sqlstore"
 	"github.com/beian/beian/web"
 )
 
-// Main is the `beian serve` process: everything in one process. Tests start
-// the real wiring with Run (on 127.0.0.1:0) and stop it with Close.
+// Main is a server process: `beian serve` (everything in one process, or
+// the provider alone with a remote regulator) or, with Regulator set,
+// `beian regulator` (the regulator alone). Tests start the real wiring with
+// Run (on 127.0.0.1:0) and stop it with Close.
 type Main struct {
 	Addr           string       // listen address, e.g. 127.0.0.1:8080 (":0" picks a port)
 	DB             sqlstore.DSN // the database; migrated at start
 	Sandbox        bool         // turn on the sandbox surface (API.md); messages go to the sandbox mailbox
 	RegulatorURL   string       // a remote `beian regulator`; empty = the built-in one
-	RegulatorToken string
-	SMTP           *notify.SMTPConfig    // email sender; nil = not configured
-	SMSWebhook     *notify.WebhookConfig // SMS sender; nil = not configured
-	SecureCookies  bool                  // mark cookies Secure (served over HTTPS)
-	Log            *slog.Logger
+	RegulatorToken string       // the provider's credential there; required with RegulatorURL
+	// Regulator runs the regulator alone (`beian regulator`): the registry
+	// context only, with the connector routes for remote providers.
+	Regulator bool
+	// ProviderName is the name the all-in-one registers its own provider
+	// under at the built-in registry (DefaultProviderName when empty).
+	ProviderName  string
+	SMTP          *notify.SMTPConfig    // email sender; nil = not configured
+	SMSWebhook    *notify.WebhookConfig // SMS sender; nil = not configured
+	SecureCookies bool                  // mark cookies Secure (served over HTTPS)
+	BlobDir       string                // documents and photos; "" = beside the SQLite file, or ./beian-blobs
+	Log           *slog.Logger
+	Clock         beian.Clock // the database's clock; nil = the system clock (the sandbox clock replaces it)
 
-	db       *sqlstore.DB
-	workers  []*notify.Worker
-	platform *platform
-	ln       net.Listener
-	srv      *http.Server
-	done     chan error
-	stop     context.CancelFunc
-	wg       sync.WaitGroup
+	db        *sqlstore.DB
+	connector beian.Connector // the provider's way to the regulator; nil in `beian regulator`
+	workers   []*notify.Worker
+	platform  *platform
+	ln        net.Listener
+	srv       *http.Server
+	done      chan error
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
 }
 
 // Run opens and migrates the database, starts the outbox workers, and starts
@@ -53,7 +66,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 			m.Close()
 		}
 	}()
-	if m.db, err = sqlstore.Open(ctx, m.DB, nil); err != nil {
+	if err := m.check(); err != nil {
+		return err
+	}
+	if m.db, err = sqlstore.Open(ctx, m.DB, m.Clock); err != nil {
 		return err
 	}
 	applied, err := m.db.Migrate(ctx)
@@ -81,8 +97,11 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if err := m.startWorkers(bg); err != nil {
 		return err
 	}
-	if m.platform, err = m.newPlatform(clk); err != nil {
+	if m.platform, err = m.newPlatform(ctx, bg, clk); err != nil {
 		return err
+	}
+	if g := m.platform.gate; g != nil {
+		g.Start(bg)
 	}
 	for _, r := range m.platform.runners {
 		m.wg.Add(1)
@@ -111,9 +130,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.done <- err
 	}()
-	m.Log.Info("serving", "addr", ln.Addr().String(), "db", m.DB.String(), "sandbox", m.Sandbox)
+	m.Log.Info("serving", "addr", ln.Addr().String(), "db", m.DB.String(), "sandbox", m.Sandbox, "contexts", m.contexts())
 	return nil
 }
+
+// Connector is the provider's way to the regulator (beian.Connector): the
+// in-process connector of the built-in registry, or the HTTP client of a
+// remote one (--regulator-url); nil in `beian regulator` and before Run.
+func (m *Main) Connector() beian.Connector { return m.connector }
 
 // startWorkers starts one outbox worker per context. In sandbox mode both
 // channels land in the sandbox mailbox; otherwise each channel uses its
@@ -148,7 +172,7 @@ func (m *Main) startWorkers(ctx context.Context) error {
 		}
 		senders = func(string) []notify.Sender { return list }
 	}
-	for _, c := range []string{"provider", "registry"} {
+	for _, c := range m.contexts() {
 		ob, err := outbox.New(c)
 		if err != nil {
 			return err
@@ -180,6 +204,7 @@ func (m *Main) readiness(ctx context.Context) web.Readiness {
 	if err != nil {
 		return r
 	}
+	m.regulatorReadiness(ctx, &r)
 	for _, w := range m.workers {
 		unserved, err := w.Unserved(ctx)
 		if err != nil {
@@ -196,6 +221,7 @@ func (m *Main) readiness(ctx context.Context) web.Readiness {
 func templates() *notify.Templates {
 	t := notify.New()
 	regulator.RegisterTemplates(t)
+	provider.RegisterTemplates(t)
 	return t
 }
 
@@ -223,6 +249,9 @@ func (m *Main) Close() error {
 	if m.stop != nil {
 		m.stop()
 		m.wg.Wait()
+		if m.platform != nil && m.platform.gate != nil {
+			m.platform.gate.Wait()
+		}
 		m.stop = nil
 	}
 	if m.db != nil {

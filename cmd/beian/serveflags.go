@@ -12,24 +12,27 @@ import (
 	"github.com/beian/beian/sqlstore"
 )
 
-// serveSettings are the flags of `beian serve`.
-type serveSettings struct {
-	addr, db, regURL, regToken, logLevel   string
+// serverSettings are the flags `beian serve` and `beian regulator` share:
+// where to listen, the database, the sandbox, logging and the senders.
+type serverSettings struct {
+	cmd                                    string // the command's name, for messages
+	addr, db, logLevel                     string
 	sandbox, secure                        bool
+	blobDir                                string
 	smtpHost, smtpUser, smtpPass, smtpFrom string
 	smtpTLS                                string
 	smtpPort                               int
 	smsURL, smsToken                       string
 }
 
-func (s *serveSettings) flags(fs *flag.FlagSet) {
-	fs.StringVar(&s.addr, "addr", "127.0.0.1:8080", "listen `address` (host:port)")
-	fs.StringVar(&s.db, "db", "sqlite://./beian.db", "database `URL`: sqlite://PATH or postgres://…")
+// flags registers the shared flags with the command's defaults.
+func (s *serverSettings) flags(fs *flag.FlagSet, defAddr, defDB string) {
+	fs.StringVar(&s.addr, "addr", defAddr, "listen `address` (host:port)")
+	fs.StringVar(&s.db, "db", defDB, "database `URL`: sqlite://PATH or postgres://…")
 	fs.BoolVar(&s.sandbox, "sandbox", false, "turn on the sandbox surface (clock, seed data, mailbox); messages go to the sandbox mailbox")
-	fs.StringVar(&s.regURL, "regulator-url", "", "`URL` of a remote 'beian regulator' (default: the built-in one)")
-	fs.StringVar(&s.regToken, "regulator-token", "", "this provider's `credential` at the remote regulator")
 	fs.BoolVar(&s.secure, "secure-cookies", false, "mark session and form cookies Secure (set it when beian is served over HTTPS)")
 	fs.StringVar(&s.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
+	fs.StringVar(&s.blobDir, "blob-dir", "", "`folder` of documents and photos (default: beside the SQLite file, or ./beian-blobs)")
 	fs.StringVar(&s.smtpHost, "smtp-host", "", "email: SMTP `host` (unset: email stays queued)")
 	fs.IntVar(&s.smtpPort, "smtp-port", 0, "email: SMTP `port` (default 587 for starttls, 465 for tls, 25 for none)")
 	fs.StringVar(&s.smtpUser, "smtp-username", "", "email: SMTP AUTH `user`")
@@ -40,47 +43,79 @@ func (s *serveSettings) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.smsToken, "sms-webhook-token", "", "SMS: bearer `token` for the webhook")
 }
 
-// main validates the settings into a Main, each error saying how to fix it.
-func (s *serveSettings) main(e *env) (*Main, error) {
+// main validates the shared settings into a Main, each error saying how to fix it.
+func (s *serverSettings) main(e *env) (*Main, error) {
 	dsn, err := sqlstore.ParseDSN(s.db)
 	if err != nil {
-		return nil, usagef("beian serve: --db: %v", err)
+		return nil, usagef("beian %s: --db: %v", s.cmd, err)
 	}
 	if _, _, err := net.SplitHostPort(s.addr); err != nil {
-		return nil, usagef("beian serve: --addr %q is not host:port (e.g. 127.0.0.1:8080 or :8080)", s.addr)
-	}
-	if (s.regURL == "") != (s.regToken == "") {
-		return nil, usagef("beian serve: --regulator-url and --regulator-token go together; give both, or neither to use the built-in regulator")
-	}
-	if s.regURL != "" {
-		if u, err := url.Parse(s.regURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, usagef("beian serve: --regulator-url %q is not an http(s) URL, e.g. https://regulator.example:8443", s.regURL)
-		}
+		return nil, usagef("beian %s: --addr %q is not host:port (e.g. 127.0.0.1:8080 or :8080)", s.cmd, s.addr)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
-		return nil, usagef("beian serve: --log-level %q: use debug, info, warn or error", s.logLevel)
+		return nil, usagef("beian %s: --log-level %q: use debug, info, warn or error", s.cmd, s.logLevel)
 	}
-	m := &Main{Addr: s.addr, DB: dsn, Sandbox: s.sandbox, RegulatorURL: s.regURL, RegulatorToken: s.regToken, SecureCookies: s.secure,
+	m := &Main{Addr: s.addr, DB: dsn, Sandbox: s.sandbox, SecureCookies: s.secure, BlobDir: s.blobDir,
 		Log: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))}
 	if s.smtpHost != "" || s.smtpFrom != "" {
 		if s.smtpHost == "" || s.smtpFrom == "" {
-			return nil, usagef("beian serve: --smtp-host and --smtp-from go together; give both to send email")
+			return nil, usagef("beian %s: --smtp-host and --smtp-from go together; give both to send email", s.cmd)
 		}
 		switch s.smtpTLS {
 		case notify.TLSStartTLS, notify.TLSImplicit, notify.TLSNone:
 		default:
-			return nil, usagef("beian serve: --smtp-tls %q: use starttls, tls or none", s.smtpTLS)
+			return nil, usagef("beian %s: --smtp-tls %q: use starttls, tls or none", s.cmd, s.smtpTLS)
 		}
 		m.SMTP = &notify.SMTPConfig{Host: s.smtpHost, Port: s.smtpPort, Username: s.smtpUser, Password: s.smtpPass,
 			From: s.smtpFrom, TLS: s.smtpTLS, Timeout: 30 * time.Second}
 	}
 	if s.smsURL != "" {
-		if u, err := url.Parse(s.smsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, usagef("beian serve: --sms-webhook-url %q is not an http(s) URL", s.smsURL)
+		if !httpURL(s.smsURL) {
+			return nil, usagef("beian %s: --sms-webhook-url %q is not an http(s) URL", s.cmd, s.smsURL)
 		}
 		m.SMSWebhook = &notify.WebhookConfig{URL: s.smsURL, Token: s.smsToken, Timeout: 15 * time.Second}
 	}
+	return m, nil
+}
+
+// httpURL reports whether s is an absolute http or https URL with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+// serveSettings are the flags of `beian serve`: the shared ones, the
+// remote regulator and the provider's own name.
+type serveSettings struct {
+	serverSettings
+	regURL, regToken, providerName string
+}
+
+func (s *serveSettings) flags(fs *flag.FlagSet) {
+	s.cmd = "serve"
+	s.serverSettings.flags(fs, "127.0.0.1:8080", "sqlite://./beian.db")
+	fs.StringVar(&s.regURL, "regulator-url", "", "`URL` of a remote 'beian regulator' (default: the built-in one)")
+	fs.StringVar(&s.regToken, "regulator-token", "", "this provider's `credential` at the remote regulator ('beian provider add' prints it)")
+	fs.StringVar(&s.providerName, "provider-name", DefaultProviderName, "this provider's `name` at the built-in regulator (registered at start)")
+}
+
+// main validates the settings into a Main, each error saying how to fix it.
+func (s *serveSettings) main(e *env) (*Main, error) {
+	if (s.regURL == "") != (s.regToken == "") {
+		return nil, usagef("beian serve: --regulator-url and --regulator-token go together; give both, or neither to use the built-in regulator")
+	}
+	if s.regURL != "" && !httpURL(s.regURL) {
+		return nil, usagef("beian serve: --regulator-url %q is not an http(s) URL, e.g. https://regulator.example:8443", s.regURL)
+	}
+	if err := checkProviderName(s.providerName); err != nil {
+		return nil, usagef("beian serve: --provider-name: %v", err)
+	}
+	m, err := s.serverSettings.main(e)
+	if err != nil {
+		return nil, err
+	}
+	m.RegulatorURL, m.RegulatorToken, m.ProviderName = s.regURL, s.regToken, s.providerName
 	return m, nil
 }
 
@@ -89,24 +124,30 @@ func serveCommand() *command {
 	return &command{
 		name:    "serve",
 		summary: "run everything in one process (provider, built-in regulator, gate)",
-		usage:   "[--addr 127.0.0.1:8080] [--db URL] [--sandbox] [--regulator-url URL --regulator-token T]",
+		usage:   "[--addr 127.0.0.1:8080] [--db URL] [--sandbox] [--regulator-url URL --regulator-token T] [--provider-name NAME]",
 		flags:   s.flags,
 		run: func(e *env, fs *flag.FlagSet) error {
 			m, err := s.main(e)
 			if err != nil {
 				return err
 			}
-			if err := m.Run(e.ctx); err != nil {
-				return err
-			}
-			fmt.Fprintf(e.stderr, "beian serve: listening on %s (Ctrl-C to stop)\n", m.URL())
-			select {
-			case <-e.ctx.Done():
-			case err := <-m.done:
-				m.done <- err // let Close see it
-			}
-			m.Log.Info("shutting down")
-			return m.Close()
+			return runUntilStopped(e, "serve", m)
 		},
 	}
+}
+
+// runUntilStopped runs m until the command's context ends (SIGINT,
+// SIGTERM) or the server fails, then shuts it down.
+func runUntilStopped(e *env, cmd string, m *Main) error {
+	if err := m.Run(e.ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "beian %s: listening on %s (Ctrl-C to stop)\n", cmd, m.URL())
+	select {
+	case <-e.ctx.Done():
+	case err := <-m.done:
+		m.done <- err // let Close see it
+	}
+	m.Log.Info("shutting down")
+	return m.Close()
 }

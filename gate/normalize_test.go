@@ -1,0 +1,135 @@
+package gate
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/beian/beian"
+)
+
+// Host normalisation (Rule GATE-1): ports, case, trailing dots, IDN, IPv6
+// literals, over-long hosts, empty and garbage hosts.
+func TestNormalizeHost(t *testing.T) {
+	long := strings.Repeat("a.", 126) + "cn" // 254 bytes
+	for _, tc := range []struct {
+		name, in, want string
+		ok             bool
+	}{
+		{"OK", "www.example.com", "www.example.com", true},
+		{"OKPort", "www.example.com:8443", "www.example.com", true},
+		{"OKEmptyPort", "example.com:", "example.com", true},
+		{"OKUpper", "WWW.Example.COM", "www.example.com", true},
+		{"OKTrailingDot", "example.com.", "example.com", true},
+		{"OKTrailingDotPort", "Example.com.:80", "example.com", true},
+		{"OKIDN", "例子.中国", "xn--fsqu00a.xn--fiqs8s", true},
+		{"OKIDNUpper", "BÜCHER.example", "xn--bcher-kva.example", true},
+		{"OKIDNFullWidthDot", "例子。中国", "xn--fsqu00a.xn--fiqs8s", true},
+		{"OKPunycode", "xn--fsqu00a.xn--fiqs8s", "xn--fsqu00a.xn--fiqs8s", true},
+		{"OKUnderscore", "my_app.example.com", "my_app.example.com", true},
+		{"OKForwardedList", "a.example.com, proxy.internal", "a.example.com", true},
+		{"OKSpaces", "  example.com ", "example.com", true},
+		{"OKMax", strings.Repeat("a.", 125) + "cn", strings.Repeat("a.", 125) + "cn", true},
+		{"ErrEmpty", "", "", false},
+		{"ErrOnlyPort", ":80", "", false},
+		{"ErrIPv6Literal", "[::1]:8080", "", false},
+		{"ErrIPv6Bare", "2001:db8::1", "", false},
+		{"ErrIPv4", "192.0.2.1", "", false},
+		{"ErrIPv4Port", "192.0.2.1:80", "", false},
+		{"ErrTooLong", long, "", false},
+		{"ErrLabelTooLong", strings.Repeat("a", 64) + ".cn", "", false},
+		{"ErrEmptyLabel", "a..example.com", "", false},
+		{"ErrLeadingDot", ".example.com", "", false},
+		{"ErrTwoTrailingDots", "example.com..", "", false},
+		{"ErrSlash", "example.com/path", "", false},
+		{"ErrAt", "user@example.com", "", false},
+		{"ErrBadPort", "example.com:http", "", false},
+		{"ErrControl", "exa\x00mple.com", "", false},
+		{"ErrBadIDN", "a\u200d.com", "", false},
+		{"ErrDot", ".", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := normalizeHost(tc.in)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("normalizeHost(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}
+
+func testGate(t testing.TB, rows map[string]beian.GateReason) *Gate {
+	t.Helper()
+	g := New(Options{})
+	var cs []beian.ServableChange
+	for d, r := range rows {
+		num := ""
+		if r != beian.GatePending {
+			num = "浙ICP备2026000001号-1"
+		}
+		cs = append(cs, beian.ServableChange{Domain: d, Reason: r, WebsiteNumber: num})
+	}
+	g.Apply(cs)
+	return g
+}
+
+// Subdomains follow their registrable domain; every reason of API.md
+// comes back; what the index does not hold is unfiled (Rules GATE-1, GATE-2).
+func TestCheck(t *testing.T) {
+	g := testGate(t, map[string]beian.GateReason{
+		"example.com": beian.GateServed, "example.co.uk": beian.GateServed, "xn--fsqu00a.xn--fiqs8s": beian.GateServed,
+		"pending.cn": beian.GatePending, "gone.cn": beian.GateAccessCancelled, "dead.cn": beian.GateCancelled, "late.cn": beian.GateLapsed,
+	})
+	for _, tc := range []struct {
+		host, domain string
+		reason       beian.GateReason
+	}{
+		{"example.com", "example.com", beian.GateServed},
+		{"www.example.com", "example.com", beian.GateServed},
+		{"a.b.c.example.com:443", "example.com", beian.GateServed},
+		{"WWW.EXAMPLE.COM.", "example.com", beian.GateServed},
+		{"shop.example.co.uk", "example.co.uk", beian.GateServed},
+		{"www.例子.中国", "xn--fsqu00a.xn--fiqs8s", beian.GateServed},
+		{"co.uk", "", beian.GateUnfiled},
+		{"com", "", beian.GateUnfiled},
+		{"example.org", "", beian.GateUnfiled},
+		{"notexample.com", "", beian.GateUnfiled},
+		{"example.com.evil.cn", "", beian.GateUnfiled},
+		{"www.pending.cn", "pending.cn", beian.GatePending},
+		{"gone.cn", "gone.cn", beian.GateAccessCancelled},
+		{"dead.cn", "dead.cn", beian.GateCancelled},
+		{"m.late.cn", "late.cn", beian.GateLapsed},
+		{"[::1]", "", beian.GateUnfiled},
+		{"", "", beian.GateUnfiled},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			r := g.Check(tc.host)
+			if r.Reason != tc.reason || r.Domain != tc.domain || r.Allowed != (tc.reason == beian.GateServed) {
+				t.Errorf("Check(%q) = %+v, want %s under %q", tc.host, r, tc.reason, tc.domain)
+			}
+		})
+	}
+	d := g.Detail("www.example.com")
+	if d.WebsiteNumber != "浙ICP备2026000001号-1" || d.Registrable != "example.com" || !d.Allowed {
+		t.Errorf("Detail = %+v", d)
+	}
+	if d := g.Detail("www.unknown.com.cn"); d.Registrable != "unknown.com.cn" || d.Allowed || d.Reason != beian.GateUnfiled {
+		t.Errorf("Detail unfiled = %+v", d)
+	}
+	// Apply removes with reason unfiled and changes reasons at once.
+	g.Apply([]beian.ServableChange{{Domain: "example.com", Reason: beian.GateAccessCancelled}, {Domain: "example.co.uk", Reason: beian.GateUnfiled}})
+	if r := g.Check("www.example.com"); r.Reason != beian.GateAccessCancelled {
+		t.Errorf("after cancel: %+v", r)
+	}
+	if r := g.Check("example.co.uk"); r.Reason != beian.GateUnfiled {
+		t.Errorf("after removal: %+v", r)
+	}
+}
+
+// A normalised host costs no allocation.
+func TestCheckDoesNotAllocate(t *testing.T) {
+	g := testGate(t, map[string]beian.GateReason{"example.com": beian.GateServed})
+	for _, host := range []string{"www.example.com", "deep.sub.unknown.cn", "example.com:8080"} {
+		if n := testing.AllocsPerRun(100, func() { g.Check(host) }); n != 0 {
+			t.Errorf("Check(%q): %v allocations", host, n)
+		}
+	}
+}
