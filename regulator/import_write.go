@@ -1,7 +1,7 @@
+package regulator
+
 // The import's writes: the batch's registry checks and its set-based
 // inserts on both engines.
-
-package regulator
 
 import (
 	"cmp"
