@@ -105,7 +105,7 @@ func (m *Main) newPlatform(ctx, bg context.Context, clk *sandbox.Clock) (*platfo
 		p.runners = append(p.runners, &timer.Runner{DB: m.db, Timers: tm, Handlers: handlers[c], Log: m.Log.With("timers", c)})
 	}
 	var err error
-	if p.pages, err = m.newPages(p.identity); err != nil {
+	if p.pages, err = m.newPages(p.identity, p.registry, lim); err != nil {
 		return nil, err
 	}
 	web.Logger = m.Log
@@ -135,6 +135,7 @@ func (m *Main) newPlatform(ctx, bg context.Context, clk *sandbox.Clock) (*platfo
 		reg.ConnectorRoutes(mux) // the connector over HTTP, for providers with a credential
 	}
 	p.pages.Routes(mux)
+	p.pages.BureauRoutes(mux) // the bureau desk pages (bureau_reviewer of one province)
 	p.sandbox = &sandbox.Surface{Enabled: m.Sandbox, DB: m.db, Clock: clk, Calendar: calendar.Default(), Runners: p.runners,
 		Require: identity.RequireRole(beian.RoleRegistryAdmin), Registry: p.registry}
 	p.sandbox.Routes(mux)
@@ -164,8 +165,9 @@ func (m *Main) newPlatform(ctx, bg context.Context, clk *sandbox.Clock) (*platfo
 	return p, nil
 }
 
-// newPages builds the server-rendered pages on the identity service.
-func (m *Main) newPages(id *identity.Service) (*page.Pages, error) {
+// newPages builds the server-rendered pages on the identity service and,
+// where m runs it, the registry (public registry pages, the bureau desk).
+func (m *Main) newPages(id *identity.Service, reg *regulator.Registry, lim *ratelimit.Limiter) (*page.Pages, error) {
 	pages, err := page.New(page.Options{
 		Viewer: func(r *http.Request) page.Viewer {
 			pr, ok := identity.FromContext(r.Context())
@@ -190,6 +192,8 @@ func (m *Main) newPages(id *identity.Service) (*page.Pages, error) {
 		CSRFCheck: identity.CheckCSRF,
 		Secure:    m.SecureCookies,
 		Log:       m.Log,
+		Registry:  reg,
+		Limiter:   lim,
 	})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,8 @@ import (
 	"net/http"
 
 	"github.com/beian/beian/i18n"
+	"github.com/beian/beian/ratelimit"
+	"github.com/beian/beian/regulator"
 	"github.com/beian/beian/web"
 )
 
@@ -52,12 +54,18 @@ type Options struct {
 	// CSRFCheck checks a signed-in form's "csrf" field (already parsed)
 	// against the session's token; nil compares it with Viewer.CSRF.
 	CSRFCheck func(*http.Request) error
+	// Limiter counts the public queries per client address (Rule QRY-1);
+	// nil uses one on the Registry's database.
+	Limiter *ratelimit.Limiter
 	// Secure marks the cookies this package sets as Secure (HTTPS only).
 	Secure bool
 	// Log receives template and 5xx errors; nil discards.
 	Log *slog.Logger
 	// FS replaces the embedded templates/ and static/ tree (for tests).
 	FS fs.FS
+	// Registry is the registry the regulator's pages (the bureau desk, the
+	// public registry pages) read and write; nil where no registry runs.
+	Registry *regulator.Registry
 }
 
 // Pages renders the desks' pages. It is safe for concurrent use.

@@ -11,4 +11,5 @@ func (p *Pages) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /login", p.handle(p.login))
 	mux.Handle("POST /logout", p.handle(p.logout))
 	mux.Handle("GET /static/", p.Static())
+	p.publicRoutes(mux) // the public registry pages, with Options.Registry
 }
