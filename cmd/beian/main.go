@@ -31,7 +31,7 @@ func commands() []*command {
 		serveCommand(),
 		regulatorCommand(),
 		gateCommand(),
-		{name: "demo", summary: "sandbox on a fresh SQLite file, seeded, with an accelerated clock", planned: "the demo (issue 9)"},
+		demoCommand(),
 		migrateCommand(),
 		versionCommand(),
 		userAddCommand(),

@@ -40,8 +40,12 @@ type Main struct {
 	SMSWebhook    *notify.WebhookConfig // SMS sender; nil = not configured
 	SecureCookies bool                  // mark cookies Secure (served over HTTPS)
 	BlobDir       string                // documents and photos; "" = beside the SQLite file, or ./beian-blobs
-	Log           *slog.Logger
-	Clock         beian.Clock // the database's clock; nil = the system clock (the sandbox clock replaces it)
+	// SessionTTL is the sliding lifetime of sign-in sessions; 0 means
+	// identity.DefaultSessionTTL, or SandboxSessionTTL with the sandbox
+	// (sessions expire on the database's clock, which the sandbox moves).
+	SessionTTL time.Duration
+	Log        *slog.Logger
+	Clock      beian.Clock // the database's clock; nil = the system clock (the sandbox clock replaces it)
 
 	db        *sqlstore.DB
 	connector beian.Connector // the provider's way to the regulator; nil in `beian regulator`

@@ -81,7 +81,7 @@ func (m *Main) check() error {
 func (m *Main) newPlatform(ctx, bg context.Context, clk *sandbox.Clock) (*platform, error) {
 	p := &platform{metrics: web.NewMetrics()}
 	lim := &ratelimit.Limiter{DB: m.db}
-	p.identity = &identity.Service{DB: m.db, Limiter: lim, Contexts: m.contexts(), Secure: m.SecureCookies}
+	p.identity = &identity.Service{DB: m.db, Limiter: lim, Contexts: m.contexts(), Secure: m.SecureCookies, SessionTTL: m.sessionTTL()}
 	handlers := map[string]map[string]timer.Handler{identity.ContextProvider: {}}
 	if m.runs(identity.ContextRegistry) {
 		reg, err := regulator.New(m.db)
@@ -163,6 +163,21 @@ func (m *Main) newPlatform(ctx, bg context.Context, clk *sandbox.Clock) (*platfo
 		except("/api/v1/connector/", idem.Middleware),
 	)
 	return p, nil
+}
+
+// SandboxSessionTTL is the session lifetime with the sandbox on: moving
+// the sandbox clock by days must not sign everyone out.
+const SandboxSessionTTL = 365 * 24 * time.Hour
+
+// sessionTTL is m's session lifetime (see Main.SessionTTL).
+func (m *Main) sessionTTL() time.Duration {
+	switch {
+	case m.SessionTTL > 0:
+		return m.SessionTTL
+	case m.Sandbox:
+		return SandboxSessionTTL
+	}
+	return identity.DefaultSessionTTL
 }
 
 // newPages builds the server-rendered pages on the identity service and,
