@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -223,6 +222,9 @@ func (s *Service) buildSubmission(ctx context.Context, o beian.Order, at time.Ti
 	if err := json.Unmarshal(o.Data, &d); err != nil {
 		return beian.Submission{}, err
 	}
+	if err := s.cancelSubject(ctx, o, &d); err != nil {
+		return beian.Submission{}, err
+	}
 	sub := beian.Submission{OrderNumber: o.Number, Type: o.Type, Commercial: o.Commercial, Province: d.Subject.Province,
 		SubjectNumber: d.Subject.Number, Subject: d.Subject.SubjectData, Websites: []beian.WebsiteData{}, SubmittedAt: at}
 	if sub.SubjectNumber == "" && d.Transfer != "" {
@@ -281,16 +283,4 @@ func (s *Service) buildSubmission(ctx context.Context, o beian.Order, at time.Ti
 // isChange reports whether the type is a change (Rule OTH-2).
 func isChange(t beian.OrderType) bool {
 	return t == beian.ChangeSubject || t == beian.ChangeWebsite || t == beian.ChangeAccess
-}
-
-// lastApprovedData returns the form of the subject's most recent approved
-// order before o (what the registry holds), or nil when there is none.
-func (s *Service) lastApprovedData(ctx context.Context, o beian.Order) (json.RawMessage, error) {
-	var data string
-	err := s.DB.SQL.QueryRowContext(ctx, `SELECT data FROM orders WHERE subject_id = $1 AND id <> $2 AND stage = 'approved'
-		AND type NOT IN ('cancel_subject', 'cancel_website', 'cancel_access') ORDER BY stage_at DESC, id DESC LIMIT 1`, o.SubjectID, o.ID).Scan(&data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	return json.RawMessage(data), err
 }

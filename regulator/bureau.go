@@ -149,11 +149,6 @@ func (r *Registry) Decide(ctx context.Context, rv Reviewer, submissionID string,
 	if !ok {
 		return res, errSubmissionNotFound()
 	}
-	if !d.Approve {
-		if err := checkItems(d.Items); err != nil {
-			return res, err
-		}
-	}
 	err = r.inTx(ctx, func(tx *sqlstore.Tx) error {
 		var provider, province string
 		err := tx.QueryRowContext(ctx, `SELECT provider, province FROM registry_submissions WHERE id = $1 AND type <> 'cancel_access'`,
@@ -163,6 +158,13 @@ func (r *Registry) Decide(ctx context.Context, rv Reviewer, submissionID string,
 		}
 		if err != nil {
 			return err
+		}
+		// The items after the province: another province's order is 404
+		// whatever the body says (tenant isolation).
+		if !d.Approve {
+			if err := checkItems(d.Items); err != nil {
+				return err
+			}
 		}
 		if err := lockEvents(ctx, tx, provider); err != nil {
 			return err

@@ -168,9 +168,6 @@ func (r *Registry) AnswerPasswordRequest(ctx context.Context, rv Reviewer, id st
 		return pr, beian.Errorf(beian.KindNotFound, "registry.password_request_not_found")
 	}
 	note := strings.TrimSpace(a.Note)
-	if (!a.Approve && note == "") || len([]rune(note)) > MaxDeskText {
-		return pr, invalid("registry.reason_invalid", "PWD-4", "note", "max", strconv.Itoa(MaxDeskText))
-	}
 	err = r.inTx(ctx, func(tx *sqlstore.Tx) error {
 		pr, err = scanPasswordRequest(tx.QueryRowContext(ctx, `SELECT `+passwordRequestColumns+` FROM registry_password_requests
 			WHERE id = $1 AND ($2 = '' OR province = $2)`+forUpdate(tx), rid, code))
@@ -179,6 +176,11 @@ func (r *Registry) AnswerPasswordRequest(ctx context.Context, rv Reviewer, id st
 		}
 		if err != nil {
 			return err
+		}
+		// The note after the province: another province's request is 404
+		// whatever the body says (tenant isolation).
+		if (!a.Approve && note == "") || len([]rune(note)) > MaxDeskText {
+			return invalid("registry.reason_invalid", "PWD-4", "note", "max", strconv.Itoa(MaxDeskText))
 		}
 		if pr.State != PasswordRequested {
 			return beian.Errorf(beian.KindInvalidState, "registry.password_request_closed", "state", pr.State)

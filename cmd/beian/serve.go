@@ -89,7 +89,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	if m.Sandbox {
 		// One offset in the database, shared by both contexts and every
 		// instance (API.md, sandbox clock).
-		clk = sandbox.NewClock(m.db, nil)
+		clk = sandbox.NewClock(m.db, m.Clock)
 		clk.Log = m.Log
 		if err := clk.Refresh(ctx); err != nil {
 			return fmt.Errorf("sandbox clock: %w", err)
