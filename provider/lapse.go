@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/sqlstore"
@@ -49,6 +50,12 @@ func (s *Service) grantTransferAccess(ctx context.Context, tx *sqlstore.Tx, o be
 	}
 	if err := s.Timers.Schedule(ctx, tx, TimerTransferLapse, strconv.FormatInt(o.ID, 10), until, ""); err != nil {
 		return err
+	}
+	// Rule NOTE-1: warn before the approval lapses.
+	if warn := s.Options.LapseWarningDays; warn > 0 && warn < days {
+		if err := s.Timers.Schedule(ctx, tx, TimerTransferLapseWarning, strconv.FormatInt(o.ID, 10), until.AddDate(0, 0, -warn), ""); err != nil {
+			return err
+		}
 	}
 	return s.notifyOrder(ctx, tx, o, TemplateAccessServed, map[string]string{"domains": strings.Join(domains, "、"),
 		"until": until.In(beian.CST).Format("2006-01-02")})
@@ -122,4 +129,36 @@ func (s *Service) transferLapse(ctx context.Context, tx *sqlstore.Tx, tm timer.T
 		return err
 	}
 	return s.notifyOrder(ctx, tx, o, TemplateAccessLapsed, map[string]string{"domains": strings.Join(domains, "、")})
+}
+
+// transferLapseWarning tells the persons that a transfer-in's access,
+// granted at initial review, lapses soon without a bureau approval (Rules
+// GATE-2, NOTE-1). Nothing is sent when the websites were approved
+// meanwhile or have lapsed already.
+func (s *Service) transferLapseWarning(ctx context.Context, tx *sqlstore.Tx, tm timer.Timer) error {
+	id, err := strconv.ParseInt(tm.Ref, 10, 64)
+	if err != nil {
+		return nil
+	}
+	ws, err := s.Store.OrderWebsites(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	var domains []string
+	var until time.Time
+	for _, w := range ws {
+		if w.Access != beian.GateServed || w.AccessUntil.IsZero() || !w.AccessUntil.After(tx.Now) {
+			continue
+		}
+		domains, until = append(domains, w.Domains...), w.AccessUntil
+	}
+	if len(domains) == 0 {
+		return nil
+	}
+	o, err := providerdb.OrderTx(ctx, tx, id)
+	if err != nil {
+		return nil // the order is gone
+	}
+	return s.notifyOrder(ctx, tx, o, TemplateAccessLapseSoon, map[string]string{"domains": strings.Join(domains, "、"),
+		"until": until.In(beian.CST).Format("2006-01-02")})
 }

@@ -15,17 +15,18 @@ import (
 // results (Rules REV-1, REV-4, REV-5, SUBJ-2, GATE-2, CAN-1, NOTE-1). Every
 // one takes "order"; the others are listed per template.
 const (
-	TemplateReviewApproved  = "provider.review_approved"  // next
-	TemplateReviewRejected  = "provider.review_rejected"  // items
-	TemplatePhotoRejected   = "provider.photo_rejected"   // items
-	TemplateSupplement      = "provider.supplement"       // due
-	TemplateBureauApproved  = "provider.bureau_approved"  // number
-	TemplateBureauRejected  = "provider.bureau_rejected"  // items, photo
-	TemplateOrderReturned   = "provider.order_returned"   // reason
-	TemplateFilingCancelled = "provider.filing_cancelled" // number
-	TemplateAccessLapsed    = "provider.access_lapsed"    // domains
-	TemplateRegistryRefused = "provider.registry_refused" // reason
-	TemplateAccessServed    = "provider.transfer_served"  // domains, until
+	TemplateReviewApproved  = "provider.review_approved"   // next
+	TemplateReviewRejected  = "provider.review_rejected"   // items
+	TemplatePhotoRejected   = "provider.photo_rejected"    // items
+	TemplateSupplement      = "provider.supplement"        // due
+	TemplateBureauApproved  = "provider.bureau_approved"   // number
+	TemplateBureauRejected  = "provider.bureau_rejected"   // items, photo
+	TemplateOrderReturned   = "provider.order_returned"    // reason
+	TemplateFilingCancelled = "provider.filing_cancelled"  // number
+	TemplateAccessLapsed    = "provider.access_lapsed"     // domains
+	TemplateAccessLapseSoon = "provider.access_lapse_soon" // domains, until
+	TemplateRegistryRefused = "provider.registry_refused"  // reason
+	TemplateAccessServed    = "provider.transfer_served"   // domains, until
 )
 
 // ReviewTemplates adds the templates of this file to t, in zh-CN (the
@@ -50,6 +51,8 @@ func (s *Service) ReviewTemplates(t *notify.Templates) {
 		"备案订单已退回", "您的备案订单 {{.order}} 已退回：{{.reason}}。\n请登录控制台检查信息后重新提交。")
 	add(TemplateFilingCancelled, "备案 {{.number}} 已注销，网站已停止接入。如需继续开办网站，请重新办理备案。",
 		"备案已注销", "备案 {{.number}} 已被注销（订单 {{.order}}），网站已停止接入。\n如需继续开办网站，请重新办理备案。")
+	add(TemplateAccessLapseSoon, "您的接入备案订单 {{.order}} 初审通过后的临时接入将于 {{.until}} 到期，到期前管局未审核通过时域名 {{.domains}} 将暂停访问。",
+		"接入即将失效", "您的接入备案订单 {{.order}} 初审通过后的临时接入将于 {{.until}} 到期。\n到期前管局仍未审核通过时，域名 {{.domains}} 将暂停访问，管局通过后自动恢复。请留意审核进度。")
 	add(TemplateAccessLapsed, "您的接入备案订单 {{.order}} 初审通过已满期限仍未获管局审核通过，域名 {{.domains}} 已暂停访问，管局通过后自动恢复。",
 		"接入已失效", "您的接入备案订单 {{.order}} 的初审通过已到期，管局尚未审核通过。\n域名 {{.domains}} 已暂停访问；管局审核通过后将自动恢复，请留意审核进度。")
 	add(TemplateRegistryRefused, "您的备案订单 {{.order}} 未被工信部备案系统受理（{{.reason}}），已退回。请登录控制台修改后重新提交。",

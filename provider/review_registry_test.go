@@ -140,8 +140,9 @@ func TestReviewSubmissionFailures(t *testing.T) {
 	})
 }
 
-// Rules GATE-2, OTH-1: a transfer-in is served from its initial approval;
-// 45 days without a bureau approval lapse it (the customer told); the
+// Rules GATE-2, OTH-1, NOTE-1: a transfer-in is served from its initial
+// approval; the persons are warned 7 days before, and 45 days without a
+// bureau approval lapse it (the customer told); the
 // bureau's approval serves it again for good.
 func TestReviewTransferInLapse(t *testing.T) {
 	each(t, func(t *testing.T, e *env) {
@@ -163,7 +164,18 @@ func TestReviewTransferInLapse(t *testing.T) {
 		if r, n := reason(); r != string(beian.GateServed) || n != "浙ICP备2020000001号-1" {
 			t.Fatalf("after initial approval: %s %s", r, n)
 		}
-		e.advance(t, 44*24*time.Hour)
+		warned := func() int {
+			return e.hCount(t, `SELECT COUNT(*) FROM provider_outbox WHERE template = $1`, TemplateAccessLapseSoon)
+		}
+		e.advance(t, 37*24*time.Hour)
+		if n := warned(); n != 0 {
+			t.Fatalf("warned %d times 8 days before the lapse", n)
+		}
+		e.advance(t, 24*time.Hour) // Rule NOTE-1: 7 days before, the persons are warned
+		if n := warned(); n == 0 {
+			t.Fatal("no warning 7 days before the lapse")
+		}
+		e.advance(t, 6*24*time.Hour)
 		if r, _ := reason(); r != string(beian.GateServed) {
 			t.Fatalf("after 44 days: %s", r)
 		}

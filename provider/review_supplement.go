@@ -19,6 +19,8 @@ import (
 const (
 	TimerSupplementOverdue = "supplement_overdue" // ref: order ID (Rule REV-8)
 	TimerTransferLapse     = "transfer_lapse"     // ref: order ID (Rule GATE-2)
+	// TimerTransferLapseWarning warns before the lapse; ref: order ID (Rule NOTE-1).
+	TimerTransferLapseWarning = "transfer_lapse_warning"
 )
 
 // SupplementRequest asks the customer for supplementary material (Rules
@@ -109,8 +111,9 @@ func (s *Service) RequestSupplement(ctx context.Context, reviewerID, orderID int
 // GATE-2).
 func (s *Service) ReviewTimerHandlers() map[string]timer.Handler {
 	return map[string]timer.Handler{
-		TimerSupplementOverdue: s.supplementOverdue,
-		TimerTransferLapse:     s.transferLapse,
+		TimerSupplementOverdue:    s.supplementOverdue,
+		TimerTransferLapse:        s.transferLapse,
+		TimerTransferLapseWarning: s.transferLapseWarning,
 	}
 }
 

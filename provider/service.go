@@ -49,6 +49,7 @@ type Options struct {
 	SupplementDays    int           // Rule REV-8: supplementary material due in 5 business days
 	ReviewSLADays     int           // Rules REV-1, REV-5, VER-2: 1 business day
 	TransferLapseDays int           // Rule GATE-2: 45 calendar days
+	LapseWarningDays  int           // Rule NOTE-1: warn 7 days before a transfer-in's access lapses (0: no warning)
 	EmptyShellDays    int           // Rule CAN-5: 30 calendar days (the warning's figure)
 	TermWarningDays   int           // Rule NOTE-1: a server term ending within 30 days
 	RetentionDays     int           // Rule PRIV-1: documents of abandoned orders, 90 days
@@ -74,6 +75,7 @@ func DefaultOptions() Options {
 		SupplementDays:    5,
 		ReviewSLADays:     1,
 		TransferLapseDays: 45,
+		LapseWarningDays:  7,
 		EmptyShellDays:    30,
 		TermWarningDays:   30,
 		RetentionDays:     90,
