@@ -1,2 +1,0 @@
--- Reserved for work in progress: replace this statement with the step's schema.
-SELECT 1;
