@@ -41,8 +41,8 @@ func commands() []*command {
 		auditHeadCommand(),
 		importRegistryCommand(),
 		benchCommand(),
-		{name: "backup", summary: "write a consistent backup", planned: "operations (issue 9)"},
-		{name: "restore", summary: "restore a backup", planned: "operations (issue 9)"},
+		backupCommand(),
+		restoreCommand(),
 	}
 }
 

@@ -241,8 +241,8 @@ func TestCommandTree(t *testing.T) {
 	if code, _, stderr := invoke(t, nil, "calendar"); code != 2 || !strings.Contains(stderr, "beian calendar add") {
 		t.Errorf("calendar alone: %d %q", code, stderr)
 	}
-	if code, _, stderr := invoke(t, nil, "backup", "--db", "sqlite://x.db"); code != 1 || !strings.Contains(stderr, "not available in this version yet") {
-		t.Errorf("planned command: %d %q", code, stderr)
+	if code, _, stderr := invoke(t, nil, "backup", "--db", "sqlite://x.db"); code != 2 || !strings.Contains(stderr, "--out FILE is required") {
+		t.Errorf("backup without --out: %d %q", code, stderr)
 	}
 	if code, _, _ := invoke(t, nil); code != 2 {
 		t.Errorf("no command: exit %d", code)
