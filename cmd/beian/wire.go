@@ -105,9 +105,6 @@ func (m *Main) newPlatform(ctx, bg context.Context, clk *sandbox.Clock) (*platfo
 		p.runners = append(p.runners, &timer.Runner{DB: m.db, Timers: tm, Handlers: handlers[c], Log: m.Log.With("timers", c)})
 	}
 	var err error
-	if p.pages, err = m.newPages(p.identity, p.registry, lim); err != nil {
-		return nil, err
-	}
 	web.Logger = m.Log
 
 	mux := http.NewServeMux()
@@ -134,8 +131,15 @@ func (m *Main) newPlatform(ctx, bg context.Context, clk *sandbox.Clock) (*platfo
 		reg.ProviderRoutes(mux)  // providers and their credentials (registry_admin)
 		reg.ConnectorRoutes(mux) // the connector over HTTP, for providers with a credential
 	}
+	// The pages come last: the desks call the registry and the provider.
+	if p.pages, err = m.newPages(p.identity, p.registry, p.provider, lim); err != nil {
+		return nil, err
+	}
 	p.pages.Routes(mux)
-	p.pages.BureauRoutes(mux) // the bureau desk pages (bureau_reviewer of one province)
+	p.pages.BureauRoutes(mux)              // the bureau desk pages (bureau_reviewer of one province)
+	p.pages.ReviewRoutes(mux)              // the provider review desk (provider_reviewer; verifier for /review/verification)
+	p.pages.ConsoleRoutes(mux, p.identity) // the customer console (customer; sign-up)
+	p.pages.OpsRoutes(mux)                 // the ops dashboard (provider_admin)
 	p.sandbox = &sandbox.Surface{Enabled: m.Sandbox, DB: m.db, Clock: clk, Calendar: calendar.Default(), Runners: p.runners,
 		Require: identity.RequireRole(beian.RoleRegistryAdmin), Registry: p.registry}
 	p.sandbox.Routes(mux)
@@ -181,8 +185,9 @@ func (m *Main) sessionTTL() time.Duration {
 }
 
 // newPages builds the server-rendered pages on the identity service and,
-// where m runs it, the registry (public registry pages, the bureau desk).
-func (m *Main) newPages(id *identity.Service, reg *regulator.Registry, lim *ratelimit.Limiter) (*page.Pages, error) {
+// where m runs them, the registry (public registry pages, the bureau desk)
+// and the provider (the review desk, the console, the ops dashboard).
+func (m *Main) newPages(id *identity.Service, reg *regulator.Registry, prov *provider.Service, lim *ratelimit.Limiter) (*page.Pages, error) {
 	pages, err := page.New(page.Options{
 		Viewer: func(r *http.Request) page.Viewer {
 			pr, ok := identity.FromContext(r.Context())
@@ -208,6 +213,7 @@ func (m *Main) newPages(id *identity.Service, reg *regulator.Registry, lim *rate
 		Secure:    m.SecureCookies,
 		Log:       m.Log,
 		Registry:  reg,
+		Provider:  prov,
 		Limiter:   lim,
 	})
 	if err != nil {

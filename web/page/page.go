@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/beian/beian/i18n"
+	"github.com/beian/beian/provider"
 	"github.com/beian/beian/ratelimit"
 	"github.com/beian/beian/regulator"
 	"github.com/beian/beian/web"
@@ -66,6 +67,10 @@ type Options struct {
 	// Registry is the registry the regulator's pages (the bureau desk, the
 	// public registry pages) read and write; nil where no registry runs.
 	Registry *regulator.Registry
+	// Provider is the provider service the provider's desks (the customer
+	// console, the review desk) read and write; nil where the provider
+	// context does not run.
+	Provider *provider.Service
 }
 
 // Pages renders the desks' pages. It is safe for concurrent use.
