@@ -14,11 +14,16 @@ import (
 type loginData struct {
 	Form *Form
 	Next string // a local path to return to, or ""
+	// Provider and Registry say which desks this process serves, so the
+	// page links only to what exists (customer sign-up; the registry's
+	// password retrieval and query).
+	Provider, Registry bool
 }
 
 // loginForm answers GET /login: the form, keeping a safe ?next=.
 func (p *Pages) loginForm(w http.ResponseWriter, r *http.Request) error {
-	return p.Render(w, r, http.StatusOK, "login", loginData{Form: &Form{}, Next: safeNext(r.URL.Query().Get("next"))})
+	return p.Render(w, r, http.StatusOK, "login", loginData{Form: &Form{}, Next: safeNext(r.URL.Query().Get("next")),
+		Provider: p.opts.Provider != nil, Registry: p.opts.Registry != nil})
 }
 
 // login answers POST /login: a checked form, then Options.Login; success
@@ -30,7 +35,8 @@ func (p *Pages) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	login, password := strings.TrimSpace(r.PostFormValue("login")), r.PostFormValue("password")
-	d := loginData{Form: &Form{Values: map[string]string{"login": login}}, Next: safeNext(r.PostFormValue("next"))}
+	d := loginData{Form: &Form{Values: map[string]string{"login": login}}, Next: safeNext(r.PostFormValue("next")),
+		Provider: p.opts.Provider != nil, Registry: p.opts.Registry != nil}
 	var ps beian.Problems
 	if login == "" {
 		ps.Add("page.login_required", "", "login")
