@@ -58,6 +58,8 @@ func (p *Pages) ConsoleRoutes(mux *http.ServeMux, accounts *identity.Service) {
 	mux.Handle("POST /console/orders/{id}/withdraw", p.consoleForm(p.consoleWithdraw))
 	mux.Handle("GET /console/orders/{id}/abandon", p.console(p.consoleAbandonConfirm))
 	mux.Handle("POST /console/orders/{id}/abandon", p.consoleForm(p.consoleAbandon))
+	p.consoleVerifyRoutes(mux)
+	p.consoleChangeRoutes(mux)
 }
 
 // consoleHandler is a console page's handler: the customer is resolved.
@@ -99,13 +101,15 @@ func (p *Pages) consoleForm(h consoleHandler) http.Handler {
 	})
 }
 
-// consoleNav is the console's navigation: label key and path of each page.
+// consoleNav is the console's navigation: label key and path of each page;
+// the files of later console pages append theirs in init.
 var consoleNav = []struct{ Key, Path string }{
 	{"console.nav.home", "/console"},
 	{"console.nav.precheck", "/console/precheck"},
 }
 
-// consoleNotices are the notices a redirect may ask a page to show.
+// consoleNotices are the notices a redirect may ask a page to show; the
+// files of later console pages append theirs in init.
 var consoleNotices = []string{"created", "saved", "uploaded", "submitted", "withdrawn", "abandoned", "signed_up"}
 
 // consolePage is what every console page's .Data carries besides its own.
