@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -60,8 +61,9 @@ func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
 	case Postgres:
 		db.SQL, err = sql.Open("pgx", dsn.URL)
 		if err == nil {
-			db.SQL.SetMaxOpenConns(32)
-			db.SQL.SetMaxIdleConns(32)
+			n := cmp.Or(dsn.MaxConns, DefaultPostgresConns)
+			db.SQL.SetMaxOpenConns(n)
+			db.SQL.SetMaxIdleConns(n)
 			db.SQL.SetConnMaxIdleTime(5 * time.Minute)
 		}
 	default:

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -19,8 +20,16 @@ const (
 type DSN struct {
 	Driver string // SQLite or Postgres
 	Path   string // SQLite: the file path (everything after "sqlite://")
-	URL    string // PostgreSQL: the URL as given, for the driver
+	URL    string // PostgreSQL: the URL as given, for the driver (without max_conns)
+	// MaxConns caps the process's connections to PostgreSQL (the URL's
+	// max_conns parameter; 0 = DefaultPostgresConns). Several instances on
+	// one server share its max_connections (docs/operations.md).
+	MaxConns int
 }
+
+// DefaultPostgresConns is a process's connection cap on PostgreSQL when
+// the URL sets no max_conns.
+const DefaultPostgresConns = 32
 
 // String returns the URL with any password replaced, safe for logs.
 func (d DSN) String() string {
@@ -72,7 +81,17 @@ func ParseDSN(s string) (DSN, error) {
 		if u.Host == "" && u.Query().Get("host") == "" {
 			return DSN{}, fmt.Errorf("database URL names no PostgreSQL host; use postgres://USER@HOST:PORT/DB")
 		}
-		return DSN{Driver: Postgres, URL: s}, nil
+		d := DSN{Driver: Postgres, URL: s}
+		if q := u.Query(); q.Has("max_conns") {
+			n, err := strconv.Atoi(q.Get("max_conns"))
+			if err != nil || n < 1 || n > 10000 {
+				return DSN{}, fmt.Errorf("database URL: max_conns=%q is not a number of connections from 1 to 10000; e.g. postgres://USER@HOST/DB?max_conns=16", q.Get("max_conns"))
+			}
+			q.Del("max_conns")
+			u.RawQuery = q.Encode()
+			d.URL, d.MaxConns = u.String(), n
+		}
+		return d, nil
 	default:
 		if !plainScheme.MatchString(scheme) {
 			return DSN{}, fmt.Errorf("database URL scheme is not supported; use sqlite://PATH or postgres://…")

@@ -5,6 +5,17 @@ import (
 	"testing"
 )
 
+// max_conns caps the pool and never reaches the driver, which would refuse it.
+func TestParseDSNMaxConns(t *testing.T) {
+	d, err := ParseDSN("postgres://u:secret@db:5432/x?sslmode=disable&max_conns=12")
+	if err != nil || d.MaxConns != 12 || strings.Contains(d.URL, "max_conns") || !strings.Contains(d.URL, "sslmode=disable") {
+		t.Fatalf("got %+v, %v", d, err)
+	}
+	if d, _ := ParseDSN("postgres://u@db/x"); d.MaxConns != 0 || d.URL != "postgres://u@db/x" {
+		t.Fatalf("without max_conns: %+v", d)
+	}
+}
+
 func TestParseDSN(t *testing.T) {
 	for _, tc := range []struct {
 		name, in     string
@@ -22,6 +33,8 @@ func TestParseDSN(t *testing.T) {
 		{"ErrNoPath", "sqlite://", "", "", "names no file"},
 		{"ErrScheme", "mysql://root@localhost/x", "", "", `"mysql" is not supported`},
 		{"ErrNoHost", "postgres:///x", "", "", "no PostgreSQL host"},
+		{"ErrMaxConnsWord", "postgres://u@db/x?max_conns=many", "", "", "max_conns=\"many\" is not a number"},
+		{"ErrMaxConnsZero", "postgres://u@db/x?max_conns=0", "", "", "from 1 to 10000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := ParseDSN(tc.in)
