@@ -169,6 +169,11 @@ func TestServeRejectsBadSettings(t *testing.T) {
 		{"ErrSMTPTLS", []string{"serve", "--smtp-host", "h", "--smtp-from", "a@b.cn", "--smtp-tls", "ssl"}, nil, "starttls, tls or none"},
 		{"ErrSMSURL", []string{"serve", "--sms-webhook-url", "ftp://x"}, nil, "not an http(s) URL"},
 		{"ErrStrayArg", []string{"serve", "now"}, nil, `unexpected argument "now"; this command takes flags only`},
+		{"ErrAddrPort", []string{"serve", "--addr", "127.0.0.1:99999"}, nil, `port "99999" is not a number from 0 to 65535`},
+		{"ErrSMTPPort", []string{"serve", "--smtp-host", "h", "--smtp-from", "a@b.cn", "--smtp-port", "70000"}, nil, "--smtp-port 70000 is not a TCP port"},
+		{"ErrHalfSMTPAuth", []string{"serve", "--smtp-host", "h", "--smtp-from", "a@b.cn", "--smtp-username", "u"}, nil, "--smtp-username and --smtp-password go together"},
+		{"ErrSMSTokenAlone", []string{"serve"}, map[string]string{"BEIAN_SMS_WEBHOOK_TOKEN": "t"}, "--sms-webhook-token needs --sms-webhook-url"},
+		{"ErrMaxConns", []string{"serve", "--db", "postgres://u@127.0.0.1/x?max_conns=0"}, nil, "max_conns"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := invoke(t, tc.env, tc.args...)

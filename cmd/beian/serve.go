@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beian/beian"
@@ -56,6 +57,7 @@ type Main struct {
 	done      chan error
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
+	inflight  atomic.Int64 // requests being handled, for graceful shutdown's tests
 }
 
 // Run opens and migrates the database, starts the outbox workers, and starts
@@ -118,7 +120,7 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	m.ln = ln
 	m.srv = &http.Server{
-		Handler:           m.platform.handler,
+		Handler:           m.counted(m.platform.handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -136,6 +138,15 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}()
 	m.Log.Info("serving", "addr", ln.Addr().String(), "db", m.DB.String(), "sandbox", m.Sandbox, "contexts", m.contexts())
 	return nil
+}
+
+// counted counts the requests in h while they run.
+func (m *Main) counted(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.inflight.Add(1)
+		defer m.inflight.Add(-1)
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Connector is the provider's way to the regulator (beian.Connector): the

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/beian/beian/notify"
@@ -49,8 +50,8 @@ func (s *serverSettings) main(e *env) (*Main, error) {
 	if err != nil {
 		return nil, usagef("beian %s: --db: %v", s.cmd, err)
 	}
-	if _, _, err := net.SplitHostPort(s.addr); err != nil {
-		return nil, usagef("beian %s: --addr %q is not host:port (e.g. 127.0.0.1:8080 or :8080)", s.cmd, s.addr)
+	if err := checkListenAddr(s.addr, "127.0.0.1:8080 or :8080"); err != nil {
+		return nil, usagef("beian %s: --addr %v", s.cmd, err)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
@@ -67,8 +68,17 @@ func (s *serverSettings) main(e *env) (*Main, error) {
 		default:
 			return nil, usagef("beian %s: --smtp-tls %q: use starttls, tls or none", s.cmd, s.smtpTLS)
 		}
+		if s.smtpPort < 0 || s.smtpPort > 65535 {
+			return nil, usagef("beian %s: --smtp-port %d is not a TCP port; use 1–65535, or 0 for the TLS mode's default", s.cmd, s.smtpPort)
+		}
+		if (s.smtpUser == "") != (s.smtpPass == "") {
+			return nil, usagef("beian %s: --smtp-username and --smtp-password go together (SMTP AUTH needs both); give both, or neither for a relay without AUTH", s.cmd)
+		}
 		m.SMTP = &notify.SMTPConfig{Host: s.smtpHost, Port: s.smtpPort, Username: s.smtpUser, Password: s.smtpPass,
 			From: s.smtpFrom, TLS: s.smtpTLS, Timeout: 30 * time.Second}
+	}
+	if s.smsToken != "" && s.smsURL == "" {
+		return nil, usagef("beian %s: --sms-webhook-token needs --sms-webhook-url: give the gateway's URL too", s.cmd)
 	}
 	if s.smsURL != "" {
 		if !httpURL(s.smsURL) {
@@ -76,7 +86,23 @@ func (s *serverSettings) main(e *env) (*Main, error) {
 		}
 		m.SMSWebhook = &notify.WebhookConfig{URL: s.smsURL, Token: s.smsToken, Timeout: 15 * time.Second}
 	}
+	if s.sandbox && (m.SMTP != nil || m.SMSWebhook != nil) {
+		m.Log.Warn("--sandbox is on: every email and SMS goes to the sandbox mailbox, not to the configured senders; drop --sandbox to send for real")
+	}
 	return m, nil
+}
+
+// checkListenAddr checks a listen address: host:port with a port from 0 to
+// 65535 (0 picks a free one); the error shows the examples.
+func checkListenAddr(addr, examples string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port (e.g. %s)", addr, examples)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("%q: port %q is not a number from 0 to 65535 (e.g. %s)", addr, port, examples)
+	}
+	return nil
 }
 
 // httpURL reports whether s is an absolute http or https URL with a host.

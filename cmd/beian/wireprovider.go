@@ -42,6 +42,9 @@ func (m *Main) newProvider(ctx, bg context.Context, mux *http.ServeMux, handlers
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("blob store %s: %w (choose another folder with --blob-dir)", dir, err)
 	}
+	if err := probeWritable(dir); err != nil {
+		return nil, fmt.Errorf("blob store %s is not writable: %w (give this process write access to it, or choose another folder with --blob-dir)", dir, err)
+	}
 	blobs, err := blob.Open(filepath.Clean(dir), blobLimit, blob.WithClock(m.db.Clock))
 	if err != nil {
 		return nil, fmt.Errorf("blob store %s: %w", dir, err)
@@ -82,4 +85,23 @@ func limitBody(next http.Handler) http.Handler {
 		}
 		limited.ServeHTTP(w, r)
 	})
+}
+
+// probeWritable writes and removes a small file in dir, so that a folder
+// this process cannot write to fails at start, not at a customer's first
+// upload.
+func probeWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".beian-probe-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	_, err = f.Write([]byte("ok"))
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if rerr := os.Remove(name); err == nil {
+		err = rerr
+	}
+	return err
 }
