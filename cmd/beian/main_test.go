@@ -18,6 +18,7 @@ import (
 	"github.com/beian/beian/notify"
 	"github.com/beian/beian/outbox"
 	"github.com/beian/beian/sqlstore"
+	"github.com/beian/beian/timer"
 )
 
 // syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
@@ -112,6 +113,28 @@ func TestUnconfiguredSendersKeepMessagesQueued(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), "s3cret-code") || strings.Contains(logs.String(), "13800138000") {
 		t.Fatalf("personal data in the log: %s", logs.String())
+	}
+
+	// /metrics shows the backlog an operator alerts on: the queued message,
+	// and a timer due an hour ago that no handler fires.
+	tm, _ := timer.New("provider")
+	err = m.db.InTx(context.Background(), func(tx *sqlstore.Tx) error {
+		return tm.Schedule(context.Background(), tx, "test.unhandled", "r1", time.Now().Add(-time.Hour), "")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Get(m.URL() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`beian_outbox_pending{channel="sms",context="provider"} 1`, `beian_outbox_pending{channel="email",context="provider"} 0`,
+		`beian_timers_due{context="provider"} 1`} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }
 

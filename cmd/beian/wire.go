@@ -80,6 +80,7 @@ func (m *Main) check() error {
 // m.Sandbox), and m's connector.
 func (m *Main) newPlatform(ctx, bg context.Context, clk *sandbox.Clock) (*platform, error) {
 	p := &platform{metrics: web.NewMetrics()}
+	p.metrics.Registry.MustRegister(newBacklog(m))
 	lim := &ratelimit.Limiter{DB: m.db}
 	p.identity = &identity.Service{DB: m.db, Limiter: lim, Contexts: m.contexts(), Secure: m.SecureCookies, SessionTTL: m.sessionTTL()}
 	handlers := map[string]map[string]timer.Handler{identity.ContextProvider: {}}
