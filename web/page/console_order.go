@@ -27,7 +27,11 @@ type cOrderData struct {
 	Problems                                    []SummaryItem
 	Warnings                                    []string
 	CanEdit, CanSubmit, CanWithdraw, CanAbandon bool
-	Err                                         string // a refused move's message
+	Err                                         string            // a refused move's message
+	Verify                                      *cvOrderSection   // verification or photo review (Rules VER-1, VER-2)
+	SMS                                         *cSMSData         // the registry's SMS confirmation (Rule VER-3)
+	Password                                    *cPasswordSection // after approval: where the filing password went (Rules PWD-1, PWD-3)
+	Sharpness, MinSharpness                     string            // an uploaded photo's verdict after the redirect (Rule VER-1)
 }
 
 // cDone is a stage the order passed or is in.
@@ -46,7 +50,11 @@ type cItem struct {
 // business-day calendar (Rules REV-2, CAL-1), the preview of the whole
 // form with every problem a submit would report, a rejection's items with
 // links to their fields (Rule REV-3), and the moves the stage allows:
-// edit, submit or resubmit, withdraw, abandon.
+// edit, submit or resubmit, withdraw, abandon. In verification it leads to
+// the verification choices (Rules VER-1, VER-2); in SMS confirmation it
+// shows who has confirmed and the time left (Rule VER-3); after approval
+// it says where the filing password went and links its retrieval (Rules
+// PWD-1, PWD-3).
 func (p *Pages) consoleOrder(w http.ResponseWriter, r *http.Request, pr identity.Principal) error {
 	o, err := p.opts.Provider.CustomerOrder(r.Context(), pr.AccountID, r.PathValue("id"))
 	if err != nil {
@@ -92,16 +100,35 @@ func (p *Pages) cOrderPage(r *http.Request, o beian.Order) (cOrderData, error) {
 	d.Sections = bSections(cSubmission(data), svc.Ref, lang)
 	if o.Stage == beian.StageNeedsFix || o.Stage == beian.StageBureauRejected || o.Stage == beian.StageSupplementRequested {
 		for _, it := range view.ReviewItems {
-			d.Items = append(d.Items, cItem{ReviewItem: it, Href: cFieldHref(d.Head.ID, it.Field)})
+			d.Items = append(d.Items, cItem{ReviewItem: it, Href: cFieldHref(d.Head, it.Field)})
 		}
 	}
 	for _, pb := range ps {
-		d.Problems = append(d.Problems, SummaryItem{Href: cFieldHref(d.Head.ID, pb.Field), Message: i18n.Default().Message(lang, pb.Code, pb.Args)})
+		d.Problems = append(d.Problems, SummaryItem{Href: cFieldHref(d.Head, pb.Field), Message: i18n.Default().Message(lang, pb.Code, pb.Args)})
 	}
 	for _, wn := range view.Warnings {
 		d.Warnings = append(d.Warnings, wn.Message)
 	}
+	if d.Verify, err = p.cVerifySection(r, o); err != nil {
+		return cOrderData{}, err
+	}
+	d.SMS = p.cSMSSection(r, o)
+	if o.Stage == beian.StageApproved && !isCancel(o.Type) {
+		d.Password = &cPasswordSection{Link: p.opts.Registry != nil}
+	}
+	if s := r.URL.Query().Get("sharpness"); d.Notice == "console.notice.verify_photo" {
+		if _, perr := strconv.ParseFloat(s, 64); perr == nil {
+			d.Sharpness = s
+			d.MinSharpness = strconv.FormatFloat(svc.PhotoLimits().MinSharpness, 'f', 1, 64)
+		}
+	}
 	return d, nil
+}
+
+// isCancel reports whether t is a cancellation, after which no filing
+// password is of use.
+func isCancel(t beian.OrderType) bool {
+	return t == beian.CancelSubject || t == beian.CancelWebsite || t == beian.CancelAccess
 }
 
 // cRefused shows the order page again with a refused move's message
