@@ -180,7 +180,7 @@ func (p *Pages) cFormPage(r *http.Request, pr identity.Principal, o beian.Order,
 			return d, err
 		}
 		for _, pb := range ps {
-			d.Problems = append(d.Problems, SummaryItem{Href: cFieldHref(d.Head.ID, pb.Field),
+			d.Problems = append(d.Problems, SummaryItem{Href: cFieldHref(d.Head, pb.Field),
 				Message: i18n.Default().Message(lang, pb.Code, pb.Args)})
 		}
 	}
@@ -220,10 +220,16 @@ func cStepOfField(field string) string {
 	return "submit"
 }
 
-// cFieldHref links a field path to its input on its step ("" for none).
-func cFieldHref(id, field string) string {
+// cFieldHref links a field path of the order to its input on its step
+// ("" for none). A transfer-in's filing number and password have a page of
+// their own, checked with the registry (console_change_transfer.go).
+func cFieldHref(h cHead, field string) string {
+	id := h.ID
 	if field == "" {
 		return ""
+	}
+	if h.Type == "console.type."+string(beian.TransferIn) && (field == "password" || field == "transfer" || strings.HasPrefix(field, "transfer.")) {
+		return "/console/orders/" + id + "/transfer"
 	}
 	step := cStepOfField(field)
 	if step == "submit" {

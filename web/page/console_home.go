@@ -10,6 +10,7 @@ import (
 	"github.com/beian/beian/provider"
 	"github.com/beian/beian/refdata"
 	"github.com/beian/beian/web"
+	"github.com/beian/beian/workflow"
 )
 
 // cHomeData is the console home's .Data.
@@ -23,19 +24,30 @@ type cHomeData struct {
 // cSubject is the account's subject as the home shows it.
 type cSubject struct {
 	Name, Nature, Province, CertType, CertMasked, Number, Status string
+	Actions                                                      []cActionLink // its changes and cancellations
+	// PasswordLink: the subject has a number and this process serves the
+	// registry's password retrieval (/password, Rule PWD-3).
+	PasswordLink bool
 }
 
 // cWebsite is one website with its number and access state (Rules
 // GATE-1, GATE-2).
 type cWebsite struct {
 	Number, Name, Domains, Access, AccessUntil string
+	AccessClass                                string        // access-served, access-access_cancelled …
+	AccessKept                                 bool          // access cancelled: the number stays in the registry (Rule CAN-5)
+	Actions                                    []cActionLink // its changes and cancellations while served here
 }
+
+// cActionLink is an action the home links: its label key and path.
+type cActionLink struct{ Label, Href string }
 
 // cOpenOrder is an open order with its stage and predicted dates.
 type cOpenOrder struct {
 	ID, Number, Type, Stage string
 	StageDue, ApprovedBy    string // YYYY-MM-DD (CST), "" when none ahead
 	Estimated, Commercial   bool
+	Transfer                string // a transfer-in still without its filed number or password: the page that asks them (Rules OTH-1, PWD-2)
 }
 
 // consoleHome answers GET /console: the account's subject (Rule ACC-1),
@@ -61,6 +73,10 @@ func (p *Pages) consoleHome(w http.ResponseWriter, r *http.Request, pr identity.
 		if pv, ok := svc.Ref.Province(s.Province); ok {
 			cs.Province = cNamed(refNamed(pv.FullName, pv.NameEn), true, s.Province, lang)
 		}
+		if s.Status == beian.SubjectActive && s.Number != "" {
+			cs.Actions = cActionLinks(false, "")
+		}
+		cs.PasswordLink = s.Number != "" && p.opts.Registry != nil
 		d.Subject = cs
 	}
 	for _, ws := range f.Websites {
@@ -71,6 +87,10 @@ func (p *Pages) consoleHome(w http.ResponseWriter, r *http.Request, pr identity.
 		cw := cWebsite{Number: ws.Number, Name: ws.Name, Domains: strings.Join(doms, "、"), Access: "console.access." + string(ws.Access)}
 		if ws.AccessUntil != nil {
 			cw.AccessUntil = bDate(*ws.AccessUntil)
+		}
+		cw.AccessClass, cw.AccessKept = "access-"+string(ws.Access), ws.Access == beian.GateAccessCancelled && ws.Number != ""
+		if served(beian.Website{Number: ws.Number, Access: ws.Access}) {
+			cw.Actions = cActionLinks(true, ws.Number)
 		}
 		d.Websites = append(d.Websites, cw)
 	}
@@ -86,6 +106,10 @@ func (p *Pages) consoleHome(w http.ResponseWriter, r *http.Request, pr identity.
 		co := cOpenOrder{ID: strconv.FormatInt(o.ID, 10), Number: o.Number, Type: "console.type." + string(o.Type),
 			Stage: "console.stage." + string(o.Stage), Estimated: tl.Estimated, Commercial: o.Commercial}
 		co.StageDue, co.ApprovedBy = predicted(tl)
+		if number, hasPassword := provider.TransferState(o); o.Type == beian.TransferIn && (number == "" || !hasPassword) &&
+			workflow.Editable(o.Stage, o.Flagged, "password") {
+			co.Transfer = "/console/orders/" + co.ID + "/transfer"
+		}
 		d.Orders = append(d.Orders, co)
 	}
 	return p.Render(w, r, http.StatusOK, "console_home", d)
@@ -103,6 +127,18 @@ func predicted(tl provider.TimelineJSON) (stageDue, approved string) {
 		}
 	}
 	return stageDue, approved
+}
+
+// cActionLinks are the home's links to the changes and cancellations of
+// a website (by its number) or of the subject.
+func cActionLinks(website bool, number string) []cActionLink {
+	var out []cActionLink
+	for _, a := range cActions {
+		if a.Website == website {
+			out = append(out, cActionLink{Label: a.Label, Href: a.href(number)})
+		}
+	}
+	return out
 }
 
 // refNamed is a Named of its two names, for cNamed.

@@ -164,7 +164,13 @@ func (p *Pages) consoleCreate(w http.ResponseWriter, r *http.Request, pr identit
 		}
 		return p.Render(w, r, web.Status(err), "console_precheck", d)
 	}
-	cRedirect(w, r, "/console/orders/"+strconv.FormatInt(o.ID, 10)+"/edit?step=subject", "created", o.Number)
+	next := "/edit?step=subject"
+	if o.Type == beian.TransferIn {
+		// The registry first confirms the customer holds the filing (the
+		// number and its password, Rule OTH-1), then the form.
+		next = "/transfer"
+	}
+	cRedirect(w, r, "/console/orders/"+strconv.FormatInt(o.ID, 10)+next, "created", o.Number)
 	return nil
 }
 
