@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beian/beian"
 	"github.com/beian/beian/outbox"
 	"github.com/beian/beian/sqlstore"
 )
@@ -21,6 +22,12 @@ const (
 
 // releaseTimeout bounds the bookkeeping done after the worker's context ends.
 const releaseTimeout = 5 * time.Second
+
+// markSentTimeout bounds the tries to mark a delivered message sent. It is
+// longer than releaseTimeout: under heavy write load (SQLite's single
+// writer) a mark can wait its turn for seconds, and giving up means the
+// message goes out again once its lease ends.
+const markSentTimeout = 60 * time.Second
 
 // Worker delivers an outbox: it claims due messages of the channels it has a
 // sender for, renders and sends them, and marks them sent or failed with
@@ -66,6 +73,10 @@ func (w *Worker) Wake() {
 // start how many messages are held by channels that have no sender.
 func (w *Worker) Run(ctx context.Context) {
 	w.init()
+	// A transaction that enqueues a message wakes this worker once it
+	// commits (outbox.Enqueue signals it), so a message leaves within
+	// moments rather than at the next poll.
+	w.DB.OnSignal(outbox.SignalTopic(w.Outbox), w.Wake)
 	if unserved, err := w.Unserved(ctx); err != nil {
 		w.log().Error("outbox: cannot count queued messages", "err", err)
 	} else {
@@ -206,7 +217,7 @@ func (w *Worker) sendOne(ctx context.Context, s Sender, m outbox.Message) (ok bo
 	if sendErr != nil {
 		sendErr = Permanent(sendErr)
 	} else if sendErr = s.Send(ctx, m, r); sendErr == nil {
-		if err := w.Outbox.MarkSent(bctx, w.DB, m.ID); err != nil {
+		if err := w.markSent(ctx, m.ID); err != nil {
 			w.log().Error("outbox: sent, but cannot mark it sent (it will be sent again)", append(attrs, "err", err)...)
 			return true, err
 		}
@@ -229,6 +240,26 @@ func (w *Worker) sendOne(ctx context.Context, s Sender, m outbox.Message) (ok bo
 	}
 	w.log().Warn("outbox: failed, will retry", attrs...)
 	return false, nil
+}
+
+// markSent marks a delivered message sent, trying again (within
+// markSentTimeout, whatever happens to ctx) while the database is busy.
+func (w *Worker) markSent(ctx context.Context, id string) error {
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markSentTimeout)
+	defer cancel()
+	wait := 50 * time.Millisecond
+	for {
+		err := w.Outbox.MarkSent(mctx, w.DB, id)
+		if err == nil || beian.KindOf(err) == beian.KindNotFound || mctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-mctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // release gives unsent claimed messages back, due at once.

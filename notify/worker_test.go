@@ -282,3 +282,24 @@ func TestWorkerWake(t *testing.T) {
 		<-done
 	})
 }
+
+// A committed enqueue wakes the running worker by itself (outbox signals
+// it through sqlstore): the message leaves long before the hour's poll.
+func TestWorkerWokenByCommittedEnqueue(t *testing.T) {
+	t.Parallel()
+	sqltest.Each(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		t.Parallel()
+		o := mustOutbox(t, "provider")
+		sms := &fakeSender{channel: outbox.SMS}
+		w := newWorker(db, o, sms)
+		w.Poll = time.Hour
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { w.Run(ctx); close(done) }()
+		time.Sleep(50 * time.Millisecond) // let Run reach its wait
+		enqueue(t, db, o, hello(outbox.SMS, phone(8)))
+		waitFor(t, 5*time.Second, "the signalled worker to send", func() bool { return len(sms.sentIDs()) == 1 })
+		cancel()
+		<-done
+	})
+}

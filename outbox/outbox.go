@@ -108,8 +108,13 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sqlstore.Tx, m Message) (id st
 	if err != nil {
 		return "", sqlstore.MapErr(err)
 	}
+	tx.Signal(SignalTopic(o))
 	return m.ID, nil
 }
+
+// SignalTopic is the sqlstore signal an enqueue raises on commit, which
+// the outbox's workers in this process wait on (sqlstore.DB.OnSignal).
+func SignalTopic(o *Outbox) string { return "outbox:" + o.table }
 
 // Claim takes up to limit due messages of the given channels, oldest first:
 // not sent, next attempt due and no live lease. In one transaction it leases

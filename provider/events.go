@@ -132,8 +132,24 @@ func (s *Service) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-s.wakeChan():
 		}
 	}
+}
+
+// Wake makes Run flush and pull at once instead of at its next tick, e.g.
+// when a submission was queued or the registry in this process emitted an
+// event (SubmissionsSignal, regulator.EventsSignal). It never blocks.
+func (s *Service) Wake() {
+	select {
+	case s.wakeChan() <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) wakeChan() chan struct{} {
+	s.wakeOnce.Do(func() { s.wake = make(chan struct{}, 1) })
+	return s.wake
 }
 
 // The pace of Run.

@@ -76,8 +76,13 @@ func (s *Service) SendToRegistry(ctx context.Context, tx *sqlstore.Tx, orderID i
 	now := sqlstore.Micro(tx.Now)
 	_, err = tx.ExecContext(ctx, `INSERT INTO order_submissions (order_id, attempt, idem_key, state, next_try_at, created_at, updated_at)
 		VALUES ($1, $2, $3, 'pending', $4, $4, $4)`, orderID, attempt, number+"/"+strconv.Itoa(attempt), now)
+	tx.Signal(SubmissionsSignal)
 	return sqlstore.MapErr(err)
 }
+
+// SubmissionsSignal is the sqlstore signal raised when a transaction that
+// queued a submission to the registry commits; Run wakes on it (Wake).
+const SubmissionsSignal = "provider:submissions"
 
 // attemptRow is one pending attempt.
 type attemptRow struct {

@@ -9,6 +9,7 @@ package provider
 import (
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/beian/beian"
@@ -36,6 +37,9 @@ type Service struct {
 	Log       *slog.Logger
 	Prober    *Prober         // Rule WEB-5: the precheck probe's resolver and port; nil: the system resolver, port 80
 	AppCodes  AppCodeVerifier // Rule VER-2: the verification app's picture codes (sandbox service)
+
+	wakeOnce sync.Once
+	wake     chan struct{} // Run's wake-up (Wake)
 }
 
 // Options are the provider's settings where a rule leaves a value open

@@ -149,6 +149,12 @@ func (r *Registry) Decide(ctx context.Context, rv Reviewer, submissionID string,
 	if !ok {
 		return res, errSubmissionNotFound()
 	}
+	if d.Approve && r.firstFiling(ctx, submissionID) {
+		// Rule PWD-1: its password, hashed before the lock is taken.
+		if ctx, err = withNewPassword(ctx); err != nil {
+			return res, err
+		}
+	}
 	err = r.inTx(ctx, func(tx *sqlstore.Tx) error {
 		var provider, province string
 		err := tx.QueryRowContext(ctx, `SELECT provider, province FROM registry_submissions WHERE id = $1 AND type <> 'cancel_access'`,
@@ -214,4 +220,13 @@ func checkItems(items []beian.ReviewItem) error {
 		}
 	}
 	return ps.Err()
+}
+
+// firstFiling reports whether the submission is a first filing (whose
+// approval issues a password), read outside any transaction; a wrong
+// guess only costs a hash or moves it back into the transaction.
+func (r *Registry) firstFiling(ctx context.Context, submissionID string) bool {
+	var typ string
+	err := r.DB.SQL.QueryRowContext(ctx, `SELECT type FROM registry_submissions WHERE id = $1`, strings.TrimSpace(submissionID)).Scan(&typ)
+	return err == nil && typ == string(beian.FirstFiling)
 }

@@ -43,8 +43,14 @@ func emit(ctx context.Context, tx *sqlstore.Tx, provider, submissionID, order st
 		return 0, sqlstore.MapErr(err)
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE registry_event_heads SET last_id = $1 WHERE provider = $2 AND last_id < $1`, id, provider)
+	tx.Signal(EventsSignal)
 	return id, sqlstore.MapErr(err)
 }
+
+// EventsSignal is the sqlstore signal raised when a transaction that
+// emitted events commits: a provider in the same process pulls at once
+// instead of at its next poll.
+const EventsSignal = "registry:events"
 
 // Events answers the connector's Events (beian.Connector.Events) for the
 // provider: up to limit of its events with an id above the cursor, oldest

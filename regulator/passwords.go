@@ -45,11 +45,7 @@ func NewPassword() (string, error) {
 // that carries only the subject number. The password is in no event,
 // audit record or log.
 func (r *Registry) issuePassword(ctx context.Context, tx *sqlstore.Tx, sub StoredSubmission, subjectNumber string, person beian.Person) error {
-	pw, err := NewPassword()
-	if err != nil {
-		return err
-	}
-	hash, err := identity.HashPassword(identity.DefaultHashParams, pw)
+	pw, hash, err := newPasswordFor(ctx)
 	if err != nil {
 		return err
 	}
@@ -163,4 +159,39 @@ func maskPhone(phone string) string {
 		return "****"
 	}
 	return phone[:3] + "****" + phone[len(phone)-4:]
+}
+
+// prehashed is a filing password made and hashed before a transaction.
+type prehashed struct{ password, hash string }
+
+type prehashedKey struct{}
+
+// withNewPassword returns ctx carrying a new password and its argon2id
+// hash, made now: a decision that may issue one (a first filing's
+// approval) hashes before its transaction, not while it holds the
+// provider's event lock (argon2id costs tens of milliseconds of CPU, and
+// every other decision and confirmation of that provider waits on the lock).
+func withNewPassword(ctx context.Context) (context.Context, error) {
+	pw, err := NewPassword()
+	if err != nil {
+		return ctx, err
+	}
+	hash, err := identity.HashPassword(identity.DefaultHashParams, pw)
+	if err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, prehashedKey{}, prehashed{pw, hash}), nil
+}
+
+// newPasswordFor returns the password ctx carries (withNewPassword), or
+// makes and hashes one now.
+func newPasswordFor(ctx context.Context) (pw, hash string, err error) {
+	if p, ok := ctx.Value(prehashedKey{}).(prehashed); ok {
+		return p.password, p.hash, nil
+	}
+	if pw, err = NewPassword(); err != nil {
+		return "", "", err
+	}
+	hash, err = identity.HashPassword(identity.DefaultHashParams, pw)
+	return pw, hash, err
 }

@@ -51,3 +51,32 @@ func TestAfterCommit(t *testing.T) {
 		}
 	})
 }
+
+// Signal wakes the DB's OnSignal functions once per committed transaction
+// and topic, never for a rolled-back one, and only those of its topic.
+func TestSignal(t *testing.T) {
+	sqltest.Each(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		var a, b int
+		db.OnSignal("a", func() { a++ })
+		db.OnSignal("b", func() { b++ })
+		err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			tx.Signal("a")
+			tx.Signal("a")
+			if a != 0 {
+				t.Error("signalled before the commit")
+			}
+			return nil
+		})
+		if err != nil || a != 1 || b != 0 {
+			t.Fatalf("after commit: a=%d b=%d err=%v, want 1 0", a, b, err)
+		}
+		_ = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			tx.Signal("b")
+			return errors.New("roll back")
+		})
+		if b != 0 {
+			t.Fatalf("a rolled-back transaction signalled b %d times", b)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,6 +29,33 @@ type DB struct {
 	Driver string // SQLite or Postgres
 	Clock  beian.Clock
 	dsn    DSN
+
+	sigMu   sync.RWMutex
+	signals map[string][]func()
+}
+
+// OnSignal registers fn to run after every committed transaction of this
+// DB that called Signal(topic): an in-process worker sleeping on a poll
+// interval (the outbox, the provider's event pull) wakes at once instead.
+// fn must not block. Other processes still see the change on their next
+// poll.
+func (db *DB) OnSignal(topic string, fn func()) {
+	db.sigMu.Lock()
+	defer db.sigMu.Unlock()
+	if db.signals == nil {
+		db.signals = map[string][]func(){}
+	}
+	db.signals[topic] = append(db.signals[topic], fn)
+}
+
+// signal runs the functions registered for topic.
+func (db *DB) signal(topic string) {
+	db.sigMu.RLock()
+	fns := db.signals[topic]
+	db.sigMu.RUnlock()
+	for _, fn := range fns {
+		fn()
+	}
 }
 
 // Open opens the database of the URL; it does not migrate (see Migrate).
@@ -107,6 +135,21 @@ type Tx struct {
 	Now    time.Time
 
 	afterCommit []func()
+	db          *DB
+	signalled   map[string]bool
+}
+
+// Signal asks that the DB's OnSignal functions of topic run once this
+// transaction has committed (once per topic, however often it is called).
+func (tx *Tx) Signal(topic string) {
+	if tx.db == nil || tx.signalled[topic] {
+		return
+	}
+	if tx.signalled == nil {
+		tx.signalled = map[string]bool{}
+	}
+	tx.signalled[topic] = true
+	tx.AfterCommit(func() { tx.db.signal(topic) })
 }
 
 // AfterCommit registers fn to run once the transaction has committed, in
@@ -152,7 +195,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err != nil {
 		return mapErr(err)
 	}
-	tx := &Tx{Tx: sqlTx, Driver: db.Driver, Now: db.Clock.Now()}
+	tx := &Tx{Tx: sqlTx, Driver: db.Driver, Now: db.Clock.Now(), db: db}
 	defer func() {
 		if err != nil {
 			_ = sqlTx.Rollback()

@@ -11,6 +11,7 @@ import (
 
 	"github.com/beian/beian/blob"
 	"github.com/beian/beian/provider"
+	"github.com/beian/beian/regulator"
 	"github.com/beian/beian/sandbox"
 	"github.com/beian/beian/sqlstore"
 	"github.com/beian/beian/timer"
@@ -57,6 +58,10 @@ func (m *Main) newProvider(ctx, bg context.Context, mux *http.ServeMux, handlers
 		// Rule VER-2: the sandbox verification service plays the app.
 		svc.AppCodes = &sandbox.AppVerifier{DB: m.db}
 	}
+	// Run sends a queued submission and pulls the registry's events as
+	// soon as the transaction that made them commits in this process.
+	m.db.OnSignal(provider.SubmissionsSignal, svc.Wake)
+	m.db.OnSignal(regulator.EventsSignal, svc.Wake)
 	svc.Routes(mux)
 	maps.Copy(handlers, svc.TimerHandlers())
 	if err := svc.EnsureTermSweep(ctx); err != nil {
