@@ -41,7 +41,9 @@ type benchOptions struct {
 // benchCommand is `beian bench registry|gate|api …`; never part of `go test`.
 func benchCommand() *command {
 	var o benchOptions
-	const name, usage = "bench", "registry --db URL [--n 100000] [--queries 2000] [--batch 1000] [--seed 1] [--json FILE] [--keep]"
+	var api benchAPIOptions
+	const name, usage = "bench", "registry --db URL [--n 100000] [--queries 2000] [--batch 1000] [--seed 1] [--json FILE] [--keep]\n" +
+		"       beian bench api --db URL [--clients 50] [--duration 60s] [--reviewers 4] [--json FILE] [--svg FILE] [--pgbench=true]"
 	return &command{
 		name:    name,
 		summary: "run the benchmarks (gate, registry, api)",
@@ -55,6 +57,7 @@ func benchCommand() *command {
 			fs.Int64Var(&o.seed, "seed", 1, "seed of the synthetic filings")
 			fs.StringVar(&o.jsonPath, "json", "", "also write the figures as JSON to this `file`")
 			fs.BoolVar(&o.keep, "keep", false, "keep the scratch schemas or files")
+			benchAPIFlags(fs, &api)
 		},
 		run: func(e *env, fs *flag.FlagSet) error {
 			args, err := positionalArgs(e, fs, name, usage)
@@ -67,7 +70,7 @@ func benchCommand() *command {
 			case "gate":
 				return benchGate(e.ctx, e, o)
 			case "api":
-				return fmt.Errorf("'bench api' is not available yet: arrives with issue 9")
+				return benchAPI(e.ctx, e, o, api)
 			default:
 				return usagef("beian bench: name one benchmark: registry, gate or api (got %q)", kind)
 			}

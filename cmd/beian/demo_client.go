@@ -1,15 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/beian/beian"
@@ -17,85 +12,9 @@ import (
 	"github.com/beian/beian/refdata"
 )
 
-// errUnauthenticated is a 401 answer of the demo's API client.
-var errUnauthenticated = errors.New("401 unauthenticated")
-
 // demoClient calls the demo server's JSON API as one account, with the
 // bearer token of its login (POST /api/v1/sessions).
-type demoClient struct {
-	base     string
-	http     *http.Client
-	login    string
-	password string
-	token    string
-}
-
-// signIn signs in through the API and keeps the bearer token.
-func (c *demoClient) signIn(ctx context.Context) error {
-	var out struct {
-		Token string `json:"token"`
-	}
-	c.token = ""
-	if err := c.call(ctx, "POST", "/api/v1/sessions", map[string]string{"login": c.login, "password": c.password}, &out); err != nil {
-		return fmt.Errorf("sign in as %s: %w", c.login, err)
-	}
-	c.token = out.Token
-	return nil
-}
-
-// call sends a JSON request (body nil: none; []byte: a PNG photo) and
-// decodes a 2xx answer into out; any other answer is an error carrying
-// the status and the API's error body.
-func (c *demoClient) call(ctx context.Context, method, path string, body, out any, hdr ...string) error {
-	var rd io.Reader
-	ctype := "application/json"
-	switch b := body.(type) {
-	case nil:
-	case []byte:
-		rd, ctype = bytes.NewReader(b), "image/png"
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(j)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return err
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", ctype)
-	}
-	req.Header.Set("Accept-Language", "en")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return err
-	}
-	switch {
-	case resp.StatusCode == http.StatusUnauthorized:
-		return fmt.Errorf("%s %s: %w", method, path, errUnauthenticated)
-	case resp.StatusCode/100 != 2:
-		return fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, strings.TrimSpace(string(data)))
-	case out == nil:
-		return nil
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: decode the answer: %w", method, path, err)
-	}
-	return nil
-}
+type demoClient = apiClient
 
 // createAccounts creates the demo's accounts through the identity service,
 // each with a random password: the provider's staff, a bureau reviewer per

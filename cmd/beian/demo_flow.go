@@ -50,16 +50,10 @@ func (s *demoSeeder) seed(ctx context.Context) error {
 		return err
 	}
 	// The sandbox bureaus decide at each order's due date (API.md).
-	if err := s.admin.call(ctx, "PUT", sandbox.Prefix+"bureau-policy", map[string]any{"mode": regulator.PolicyAuto, "reject_share": 0}, nil); err != nil {
+	now, err := s.admin.setBureauPolicy(ctx, regulator.PolicyAuto)
+	if err != nil {
 		return err
 	}
-	var clock struct {
-		Now time.Time `json:"now"`
-	}
-	if err := s.admin.call(ctx, "GET", sandbox.Prefix+"clock", nil, &clock); err != nil {
-		return err
-	}
-	now := clock.Now
 	forms := make([]beian.OrderData, len(demoCases))
 	var domains []map[string]any
 	for i, dc := range demoCases {

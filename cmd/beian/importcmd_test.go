@@ -144,7 +144,7 @@ func TestBenchCommand(t *testing.T) {
 		has  string
 	}{
 		{"OKGate", []string{"bench", "gate", "--n", "1000"}, 0, "building the index of 1000 synthetic domains"},
-		{"ErrAPILater", []string{"bench", "api"}, 1, "not available yet: arrives with issue 9"},
+		{"ErrAPINoDB", []string{"bench", "api"}, 2, "needs --db"},
 		{"ErrUnknownKind", []string{"bench", "disk"}, 2, "registry, gate or api"},
 		{"ErrNoDB", []string{"bench", "registry"}, 2, "needs --db URL"},
 		{"ErrNotEmpty", []string{"bench", "registry", "--db", "sqlite://" + filepath.Join(dir, "b.db"), "--n", "10"}, 1, "already holds"},
