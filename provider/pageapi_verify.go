@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -102,6 +103,14 @@ func (s *Service) SMSStatus(ctx context.Context, o beian.Order) (SMSStatus, erro
 			sp.Name = d.Subject.Person.Name
 		} else if i, ok := websiteIndex(p.Role); ok && i < len(d.Websites) {
 			sp.Name, sp.Website = d.Websites[i].Person.Name, d.Websites[i].Name
+		}
+		// One person in several roles (the subject's and a website's
+		// responsible person with the same phone) gets one code and
+		// confirms once: show them once.
+		if i := slices.IndexFunc(out.Persons, func(q SMSPerson) bool { return q.MaskedPhone == sp.MaskedPhone && q.Name == sp.Name }); i >= 0 {
+			out.Persons[i].Confirmed = out.Persons[i].Confirmed || sp.Confirmed
+			out.Persons[i].Failures = max(out.Persons[i].Failures, sp.Failures)
+			continue
 		}
 		out.Persons = append(out.Persons, sp)
 	}
