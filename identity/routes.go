@@ -83,6 +83,7 @@ func (s *Service) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, s.cookie(sess.Token, sess.Expires))
 	w.Header().Set("Cache-Control", "no-store")
+	web.NoReplay(r)
 	return web.WriteJSON(w, http.StatusCreated, map[string]any{
 		"token": sess.Token, "csrf": sess.CSRF, "expires_at": sess.Expires, "account": accountJSON(sess.Principal),
 	})
@@ -116,6 +117,7 @@ func (s *Service) me(w http.ResponseWriter, r *http.Request) error {
 		CSRF string `json:"csrf,omitempty"`
 	}{accountJSON(p), p.Via, p.CSRF}
 	w.Header().Set("Cache-Control", "no-store")
+	web.NoReplay(r)
 	return web.WriteJSON(w, http.StatusOK, out)
 }
 
@@ -143,6 +145,7 @@ func (s *Service) token(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	web.NoReplay(r)
 	return web.WriteJSON(w, http.StatusCreated, map[string]any{
 		"id": info.ID, "token": tok, "name": info.Name, "expires_at": info.Expires,
 	})

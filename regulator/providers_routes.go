@@ -26,8 +26,8 @@ type ProviderCredentialJSON struct {
 //	POST   /api/v1/registry/providers/{name}/credential → 200 ProviderCredentialJSON (a new credential; the old one stops working)
 //	DELETE /api/v1/registry/providers/{name}/credential → 200 Provider (revoked)
 //
-// Answers that carry a credential are marked Cache-Control: no-store, so
-// that neither caches nor the idempotency store (web.Idempotency) keep it.
+// Answers that carry a credential are marked Cache-Control: no-store and
+// web.NoReplay, so that neither caches nor the idempotency store keep it.
 func (r *Registry) ProviderRoutes(mux *http.ServeMux) {
 	only := identity.RequireRole(beian.RoleRegistryAdmin)
 	mux.Handle("GET /api/v1/registry/providers", only(web.Handle(func(w http.ResponseWriter, req *http.Request) error {
@@ -49,6 +49,7 @@ func (r *Registry) ProviderRoutes(mux *http.ServeMux) {
 			return err
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		web.NoReplay(req)
 		return web.WriteJSON(w, http.StatusCreated, ProviderCredentialJSON{Provider: p, Credential: cred})
 	})))
 	mux.Handle("POST /api/v1/registry/providers/{name}/credential", only(web.Handle(func(w http.ResponseWriter, req *http.Request) error {
@@ -57,6 +58,7 @@ func (r *Registry) ProviderRoutes(mux *http.ServeMux) {
 			return err
 		}
 		w.Header().Set("Cache-Control", "no-store")
+		web.NoReplay(req)
 		return web.WriteJSON(w, http.StatusOK, ProviderCredentialJSON{Provider: p, Credential: cred})
 	})))
 	mux.Handle("DELETE /api/v1/registry/providers/{name}/credential", only(web.Handle(func(w http.ResponseWriter, req *http.Request) error {

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -65,9 +66,10 @@ type Idempotency struct {
 // request.idempotency_in_flight with Retry-After; another request (method,
 // path, query or body differ) under a used key → 409
 // request.idempotency_key_reused. 5xx and 429 answers are not kept: the key
-// is freed so that a retry runs again. Neither are answers marked
-// Cache-Control: no-store (a new session, an API token): credentials never
-// rest in the idempotency table.
+// is freed so that a retry runs again. Neither are answers whose handler
+// called NoReplay (a new session, an API token, a provider credential):
+// credentials never rest in the idempotency table. (Cache-Control: no-store
+// is no such mark: every page and most API answers carry it.)
 func (i *Idempotency) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		keys := r.Header.Values(HeaderIdempotencyKey)
@@ -105,6 +107,8 @@ func (i *Idempotency) Middleware(next http.Handler) http.Handler {
 		}
 
 		rec := &recorder{ResponseWriter: w, tee: &bytes.Buffer{}}
+		noReplay := new(atomic.Bool)
+		r = r.WithContext(context.WithValue(r.Context(), noReplayKey{}, noReplay))
 		// The row must not stay in flight when the handler panics: free it
 		// in a defer that leaves the panic (and its stack) to Recover.
 		finished := false
@@ -116,12 +120,25 @@ func (i *Idempotency) Middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 		finished = true
-		if status := rec.Status(); status >= 500 || status == http.StatusTooManyRequests || rec.noStore {
+		if status := rec.Status(); status >= 500 || status == http.StatusTooManyRequests || noReplay.Load() {
 			i.logErr(r, i.release(ctx, &c))
 			return
 		}
 		i.logErr(r, i.complete(ctx, &c, rec))
 	})
+}
+
+type noReplayKey struct{}
+
+// NoReplay marks the answer to r as one the idempotency store must neither
+// keep nor replay, because it carries a secret that must exist in one
+// answer only (a session, an API token, a credential): a retry under the
+// same key runs the handler again. Outside an idempotent request it does
+// nothing.
+func NoReplay(r *http.Request) {
+	if f, ok := r.Context().Value(noReplayKey{}).(*atomic.Bool); ok {
+		f.Store(true)
+	}
 }
 
 // Sweep deletes the keys created before the cutoff (typically now minus the

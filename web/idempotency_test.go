@@ -47,7 +47,14 @@ func (s *thingServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		panic("handler panic")
 	case "secret":
 		w.Header().Set("Cache-Control", "no-store")
+		NoReplay(r)
 		_ = WriteJSON(w, http.StatusCreated, map[string]any{"token": fmt.Sprintf("tok-%d", n)})
+		return
+	case "page":
+		// An ordinary answer that caches must not keep (every page and most
+		// API answers say so): it is replayed all the same.
+		w.Header().Set("Cache-Control", "no-store")
+		_ = WriteJSON(w, http.StatusCreated, map[string]any{"run": n})
 		return
 	case "binary":
 		w.Header().Set("Content-Type", "application/octet-stream")
@@ -174,6 +181,14 @@ func TestIdempotency(t *testing.T) {
 			var n int
 			if err := db.SQL.QueryRow(`SELECT COUNT(*) FROM idempotency_keys WHERE body LIKE '%tok-%'`).Scan(&n); err != nil || n != 0 {
 				t.Errorf("a token rests in the table: %d %v", n, err)
+			}
+		})
+		t.Run("NoStoreAnswerReplayed", func(t *testing.T) {
+			s := &thingServer{}
+			h := idemHandler(&Idempotency{DB: db}, s)
+			first, again := post(t, h, "k-page", "page"), post(t, h, "k-page", "page")
+			if first.Code != 201 || again.Header().Get(HeaderReplayed) != "true" || again.Body.String() != first.Body.String() || s.runs.Load() != 1 {
+				t.Errorf("no-store answer not replayed: %d %v %q, runs %d", again.Code, again.Header(), again.Body, s.runs.Load())
 			}
 		})
 		t.Run("BinaryBodyReplayed", func(t *testing.T) {

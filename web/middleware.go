@@ -272,12 +272,11 @@ func byteSize(n int64) string {
 // an idempotent replay repeats.
 type recorder struct {
 	http.ResponseWriter
-	status  int
-	bytes   int64
-	wrote   bool
-	tee     *bytes.Buffer
-	header  http.Header // replayable headers as sent, when tee is set
-	noStore bool        // the answer said Cache-Control: no-store, when tee is set
+	status int
+	bytes  int64
+	wrote  bool
+	tee    *bytes.Buffer
+	header http.Header // replayable headers as sent, when tee is set
 }
 
 // Status is the status sent, 200 when the handler wrote nothing (as net/http
@@ -293,7 +292,6 @@ func (w *recorder) WriteHeader(code int) {
 	if !w.wrote && code >= 200 { // 1xx answers are informational: the real one follows
 		w.wrote, w.status = true, code
 		if w.tee != nil {
-			w.noStore = strings.Contains(strings.ToLower(w.Header().Get("Cache-Control")), "no-store")
 			w.header = http.Header{}
 			for _, k := range replayHeaders {
 				if v := w.Header().Values(k); len(v) > 0 {
