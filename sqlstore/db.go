@@ -232,6 +232,8 @@ func mapErr(err error) error {
 		switch pgErr.Code {
 		case "23505", "23503", "23514", "23P01": // unique, foreign key, check, exclusion
 			return &beian.Error{Kind: beian.KindConflict, Code: "store.constraint", Args: map[string]string{"constraint": pgErr.ConstraintName}, Err: err}
+		case "22021", "22P05": // a NUL or an untranslatable character in text
+			return &beian.Error{Kind: beian.KindBadRequest, Code: "request.nul_character", Err: err}
 		}
 		return err
 	}

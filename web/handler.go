@@ -64,12 +64,15 @@ func WriteJSON(w http.ResponseWriter, status int, v any) error {
 // DecodeJSON reads a JSON body into v, strictly: unknown fields, trailing
 // data and a body over the limit are bad_request or too_large.
 func DecodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
+	dec := json.NewDecoder(&nulGuard{r: r.Body})
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return &beian.Error{Kind: beian.KindTooLarge, Err: err}
+		}
+		if errors.Is(err, errNUL) {
+			return ErrNUL()
 		}
 		return &beian.Error{Kind: beian.KindBadRequest, Code: "request.bad_json", Args: map[string]string{"detail": jsonDetail(err)}, Err: err}
 	}
@@ -77,6 +80,70 @@ func DecodeJSON(r *http.Request, v any) error {
 		return &beian.Error{Kind: beian.KindBadRequest, Code: "request.bad_json", Args: map[string]string{"detail": "trailing data after the JSON value"}}
 	}
 	return nil
+}
+
+// errNUL is nulGuard's read error.
+var errNUL = errors.New("the JSON text holds a \\u0000 escape")
+
+// ErrNUL is the answer to a request whose text holds U+0000: no field may
+// hold it (PostgreSQL's text refuses it; no rule allows it anywhere).
+func ErrNUL() error {
+	return beian.Errorf(beian.KindBadRequest, "request.nul_character")
+}
+
+// HasNUL reports whether any of the values holds U+0000 (form fields).
+func HasNUL(values map[string][]string) bool {
+	for k, vs := range values {
+		if strings.IndexByte(k, 0) >= 0 {
+			return true
+		}
+		for _, v := range vs {
+			if strings.IndexByte(v, 0) >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nulGuard passes a JSON text through and fails with errNUL at a \u0000
+// escape inside a string (a raw NUL byte is a syntax error anyway). It
+// follows strings and escapes across reads, so "\\u0000" (an escaped
+// backslash, then text) passes.
+type nulGuard struct {
+	r        io.Reader
+	inString bool
+	esc      bool
+	zeros    int // after \u: how many of the four digits were '0' so far (0: not in one)
+	inU      bool
+}
+
+func (g *nulGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for _, b := range p[:n] {
+		switch {
+		case !g.inString:
+			g.inString = b == '"'
+		case g.inU:
+			if b != '0' {
+				g.inU = false
+				continue
+			}
+			if g.zeros++; g.zeros == 4 {
+				return 0, errNUL
+			}
+		case g.esc:
+			g.esc = false
+			if b == 'u' {
+				g.inU, g.zeros = true, 0
+			}
+		case b == '\\':
+			g.esc = true
+		case b == '"':
+			g.inString = false
+		}
+	}
+	return n, err
 }
 
 // jsonDetail describes a decoding error without echoing the body.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/web"
 )
 
 // csrfCookieName is the anonymous forms' double-submit cookie.
@@ -63,6 +64,9 @@ func parseForm(r *http.Request) error {
 		err = r.ParseForm()
 	}
 	if err == nil {
+		if web.HasNUL(r.Form) || (r.MultipartForm != nil && web.HasNUL(r.MultipartForm.Value)) {
+			return web.ErrNUL()
+		}
 		return nil
 	}
 	if _, ok := err.(*http.MaxBytesError); ok || strings.Contains(err.Error(), "too large") {
