@@ -196,6 +196,7 @@ func TestServeRejectsBadSettings(t *testing.T) {
 		{"ErrSMTPPort", []string{"serve", "--smtp-host", "h", "--smtp-from", "a@b.cn", "--smtp-port", "70000"}, nil, "--smtp-port 70000 is not a TCP port"},
 		{"ErrHalfSMTPAuth", []string{"serve", "--smtp-host", "h", "--smtp-from", "a@b.cn", "--smtp-username", "u"}, nil, "--smtp-username and --smtp-password go together"},
 		{"ErrSMSTokenAlone", []string{"serve"}, map[string]string{"BEIAN_SMS_WEBHOOK_TOKEN": "t"}, "--sms-webhook-token needs --sms-webhook-url"},
+		{"ErrReadTimeouts", []string{"serve", "--read-header-timeout", "30s", "--read-timeout", "5s"}, nil, "--read-timeout (5s) at least as long"},
 		{"ErrMaxConns", []string{"serve", "--db", "postgres://u@127.0.0.1/x?max_conns=0"}, nil, "max_conns"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

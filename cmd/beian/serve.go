@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,8 +46,12 @@ type Main struct {
 	// identity.DefaultSessionTTL, or SandboxSessionTTL with the sandbox
 	// (sessions expire on the database's clock, which the sandbox moves).
 	SessionTTL time.Duration
-	Log        *slog.Logger
-	Clock      beian.Clock // the database's clock; nil = the system clock (the sandbox clock replaces it)
+	// ReadHeaderTimeout and ReadTimeout cut slow clients: the request
+	// headers, and the whole request, must arrive within them (0: the
+	// defaults, DefaultReadHeaderTimeout and DefaultReadTimeout).
+	ReadHeaderTimeout, ReadTimeout time.Duration
+	Log                            *slog.Logger
+	Clock                          beian.Clock // the database's clock; nil = the system clock (the sandbox clock replaces it)
 
 	db        *sqlstore.DB
 	connector beian.Connector // the provider's way to the regulator; nil in `beian regulator`
@@ -121,8 +126,8 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.ln = ln
 	m.srv = &http.Server{
 		Handler:           m.counted(m.platform.handler),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
+		ReadHeaderTimeout: cmp.Or(m.ReadHeaderTimeout, DefaultReadHeaderTimeout),
+		ReadTimeout:       cmp.Or(m.ReadTimeout, DefaultReadTimeout),
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return bg },
@@ -139,6 +144,14 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	m.Log.Info("serving", "addr", ln.Addr().String(), "db", m.DB.String(), "sandbox", m.Sandbox, "contexts", m.contexts())
 	return nil
 }
+
+// The server's defaults against slow clients (--read-header-timeout,
+// --read-timeout): a minute for a whole request leaves room for a 10 MiB
+// upload on a slow line.
+const (
+	DefaultReadHeaderTimeout = 10 * time.Second
+	DefaultReadTimeout       = 60 * time.Second
+)
 
 // counted counts the requests in h while they run.
 func (m *Main) counted(h http.Handler) http.Handler {

@@ -24,6 +24,7 @@ type serverSettings struct {
 	smtpTLS                                string
 	smtpPort                               int
 	smsURL, smsToken                       string
+	readHeaderTimeout, readTimeout         time.Duration
 }
 
 // flags registers the shared flags with the command's defaults.
@@ -42,6 +43,8 @@ func (s *serverSettings) flags(fs *flag.FlagSet, defAddr, defDB string) {
 	fs.StringVar(&s.smtpTLS, "smtp-tls", notify.TLSStartTLS, "email: TLS `mode`: starttls, tls or none")
 	fs.StringVar(&s.smsURL, "sms-webhook-url", "", "SMS: the gateway's webhook `URL` (unset: SMS stays queued)")
 	fs.StringVar(&s.smsToken, "sms-webhook-token", "", "SMS: bearer `token` for the webhook")
+	fs.DurationVar(&s.readHeaderTimeout, "read-header-timeout", DefaultReadHeaderTimeout, "cut a client that has not sent its request headers within this `duration`")
+	fs.DurationVar(&s.readTimeout, "read-timeout", DefaultReadTimeout, "cut a client that has not sent its whole request (headers and body, e.g. an upload) within this `duration`")
 }
 
 // main validates the shared settings into a Main, each error saying how to fix it.
@@ -53,11 +56,15 @@ func (s *serverSettings) main(e *env) (*Main, error) {
 	if err := checkListenAddr(s.addr, "127.0.0.1:8080 or :8080"); err != nil {
 		return nil, usagef("beian %s: --addr %v", s.cmd, err)
 	}
+	if s.readHeaderTimeout <= 0 || s.readTimeout < s.readHeaderTimeout {
+		return nil, usagef("beian %s: --read-header-timeout (%s) must be above zero and --read-timeout (%s) at least as long; e.g. 10s and 60s", s.cmd, s.readHeaderTimeout, s.readTimeout)
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
 		return nil, usagef("beian %s: --log-level %q: use debug, info, warn or error", s.cmd, s.logLevel)
 	}
 	m := &Main{Addr: s.addr, DB: dsn, Sandbox: s.sandbox, SecureCookies: s.secure, BlobDir: s.blobDir,
+		ReadHeaderTimeout: s.readHeaderTimeout, ReadTimeout: s.readTimeout,
 		Log: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))}
 	if s.smtpHost != "" || s.smtpFrom != "" {
 		if s.smtpHost == "" || s.smtpFrom == "" {
