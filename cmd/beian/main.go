@@ -42,6 +42,7 @@ func commands() []*command {
 		importRegistryCommand(),
 		benchCommand(),
 		backupCommand(),
+		chaosCommand(),
 		restoreCommand(),
 	}
 }
