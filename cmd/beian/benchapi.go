@@ -14,6 +14,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beian/beian"
@@ -46,6 +47,7 @@ type benchAPIOptions struct {
 	log       string // the server's log level
 	poll      time.Duration
 	cpuprof   string // a CPU profile of the process during the load (go tool pprof)
+	instances int    // servers on the one database, the clients spread over them (PostgreSQL)
 }
 
 // benchAPIFlags registers the flags of `beian bench api`.
@@ -57,6 +59,7 @@ func benchAPIFlags(fs *flag.FlagSet, a *benchAPIOptions) {
 	fs.BoolVar(&a.pgbench, "pgbench", true, "api: on PostgreSQL, also measure pgbench TPC-B (-i -s 10, then -c CLIENTS -j 2 -T DURATION/2)")
 	fs.StringVar(&a.log, "server-log", "error", "api: the server's log `level` on standard error")
 	fs.DurationVar(&a.poll, "poll", 500*time.Millisecond, "api: how often a waiting customer reads its order again (the console's refresh)")
+	fs.IntVar(&a.instances, "instances", 1, "api: run this many servers on the one PostgreSQL database and spread the clients over them (docs/operations.md, several instances)")
 	fs.StringVar(&a.cpuprof, "cpuprofile", "", "api: write a CPU profile of the load (server and clients, one process) to this `file`, for go tool pprof, and the goroutines half-way to FILE.goroutines")
 }
 
@@ -73,6 +76,10 @@ func checkBenchAPI(o benchOptions, a benchAPIOptions) error {
 		return usagef("beian bench api: --duration %s: give at least 1s (e.g. 60s)", a.duration)
 	case a.poll < 10*time.Millisecond:
 		return usagef("beian bench api: --poll %s: give at least 10ms", a.poll)
+	case a.instances < 1 || a.instances > 16:
+		return usagef("beian bench api: --instances %d: give 1 to 16 servers", a.instances)
+	case a.instances > 1 && !strings.HasPrefix(o.db, "postgres"):
+		return usagef("beian bench api: --instances %d needs --db postgres://…: several servers share one PostgreSQL, not one SQLite file", a.instances)
 	}
 	return nil
 }
@@ -80,7 +87,9 @@ func checkBenchAPI(o benchOptions, a benchAPIOptions) error {
 // benchAPIRun is one run: the server, its staff and what they measure.
 type benchAPIRun struct {
 	opts     benchAPIOptions
-	m        *Main
+	m        *Main   // the first server: staff accounts, the final count
+	ms       []*Main // every server; clients are spread over them
+	next     atomic.Int64
 	rec      *benchRecorder
 	admin    *apiClient // registry_admin: sandbox surface (domains, mailbox, policy)
 	provider *apiClient // provider_admin: resources
@@ -110,7 +119,7 @@ func benchAPI(ctx context.Context, e *env, o benchOptions, a benchAPIOptions) er
 	defer scratch.cleanup(e)
 	fmt.Fprintf(e.stderr, "beian bench api: %s, %d customers, %d reviewers, %s\n", scratch.describe, a.clients, a.reviewers, a.duration)
 
-	res := benchAPIResult{Engine: dsn.Driver, Clients: a.clients, Reviewers: a.reviewers, Verifiers: verifiersFor(a.reviewers),
+	res := benchAPIResult{Engine: dsn.Driver, Instances: a.instances, Clients: a.clients, Reviewers: a.reviewers, Verifiers: verifiersFor(a.reviewers),
 		BureauReviewers: len(demoProvinces), DurationSecs: a.duration.Seconds(), PollMs: millis(a.poll), Bureau: "manual: bureau reviewers of 4 provinces decide through the bureau API",
 		Machine: machineNow()}
 	if err := runAPILoad(ctx, e, scratch, a, &res); err != nil {
@@ -158,7 +167,18 @@ func runAPILoad(ctx context.Context, e *env, scratch *apiScratch, a benchAPIOpti
 			err = fmt.Errorf("shut the server down: %w", cerr)
 		}
 	}()
-	run := &benchAPIRun{opts: a, m: m, rec: newBenchRecorder(), visits: make(chan int64, a.clients), photo: demoPhoto()}
+	run := &benchAPIRun{opts: a, m: m, ms: []*Main{m}, rec: newBenchRecorder(), visits: make(chan int64, a.clients), photo: demoPhoto()}
+	for range a.instances - 1 {
+		mi, err := ss.main(e)
+		if err != nil {
+			return err
+		}
+		if err := mi.Run(ctx); err != nil {
+			return fmt.Errorf("start another server: %w", err)
+		}
+		defer mi.Close()
+		run.ms = append(run.ms, mi)
+	}
 	run.people.last6 = map[string]string{}
 	staff, err := run.createStaff(ctx, verifiersFor(a.reviewers))
 	if err != nil {
@@ -261,7 +281,8 @@ func (run *benchAPIRun) createStaff(ctx context.Context, verifiers int) (benchSt
 // client is an API client of the run's server from the loopback address
 // ip, its requests recorded.
 func (run *benchAPIRun) client(ip net.IP) *apiClient {
-	return &apiClient{base: run.m.URL(), http: clientFrom(ip, 2*time.Minute), observe: run.rec.observe}
+	m := run.ms[int(run.next.Add(1)-1)%len(run.ms)]
+	return &apiClient{base: m.URL(), http: clientFrom(ip, 2*time.Minute), observe: run.rec.observe}
 }
 
 // ipPool hands out loopback addresses 127.1.0.1, 127.1.0.2, …: one per

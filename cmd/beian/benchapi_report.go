@@ -20,6 +20,7 @@ import (
 // benchAPIResult is the JSON of one `beian bench api` run.
 type benchAPIResult struct {
 	Engine          string  `json:"engine"`
+	Instances       int     `json:"instances"` // servers on the one database
 	Clients         int     `json:"clients"`
 	Reviewers       int     `json:"reviewers"`
 	Verifiers       int     `json:"verifiers"`
@@ -387,8 +388,8 @@ func printBenchAPI(w io.Writer, res benchAPIResult) {
 		}
 		return "MISSED"
 	}
-	fmt.Fprintf(w, "beian bench api — %s, %d customers, %d reviewers, %d verifiers, %d bureau reviewers, %.0f s (setup %.1f s)\n",
-		res.Engine, res.Clients, res.Reviewers, res.Verifiers, res.BureauReviewers, res.DurationSecs, res.SetupSecs)
+	fmt.Fprintf(w, "beian bench api — %s × %d server(s), %d customers, %d reviewers, %d verifiers, %d bureau reviewers, %.0f s (setup %.1f s)\n",
+		res.Engine, max(1, res.Instances), res.Clients, res.Reviewers, res.Verifiers, res.BureauReviewers, res.DurationSecs, res.SetupSecs)
 	fmt.Fprintf(w, "bureau: %s; customers re-read a waiting order every %.0f ms\n", res.Bureau, res.PollMs)
 	fmt.Fprintf(w, "machine: %d CPUs, %s; load average before %s, after %s; during the load this process ran %.1f s on a CPU and waited %.1f s for one\n\n",
 		res.Machine.CPUs, res.Machine.GoVersion, res.Machine.LoadBefore, res.Machine.LoadAfter, res.Machine.CPUSecs, res.Machine.RunWaitSecs)

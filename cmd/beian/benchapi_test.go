@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,8 +30,12 @@ func TestBenchAPI(t *testing.T) {
 				db = os.Getenv(sqltest.EnvPostgres) // the benchmark creates and drops its own database there
 			}
 			out, svg := filepath.Join(dir, "bench.json"), filepath.Join(dir, "bench.svg")
+			instances := "1"
+			if eng == sqlstore.Postgres {
+				instances = "2" // docs/operations.md: several servers on one database
+			}
 			code, stdout, stderr := invoke(t, nil, "bench", "api", "--db", db, "--clients", "3", "--reviewers", "2", "--duration", "3s",
-				"--poll", "100ms", "--json", out, "--svg", svg, "--pgbench=false")
+				"--poll", "100ms", "--json", out, "--svg", svg, "--pgbench=false", "--instances", instances)
 			if code != 0 || !strings.Contains(stdout, "order steps") || !strings.Contains(stdout, "p99 < 50 ms") {
 				t.Fatalf("exit %d\nstdout %s\nstderr %s", code, stdout, stderr)
 			}
@@ -42,7 +47,7 @@ func TestBenchAPI(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Engine != eng || res.Clients != 3 || res.Steps <= 0 || res.StepsPerSec <= 0 || res.Lifecycles < 0 || res.Requests <= 0 {
+			if res.Engine != eng || res.Clients != 3 || strconv.Itoa(res.Instances) != instances || res.Steps <= 0 || res.StepsPerSec <= 0 || res.Lifecycles < 0 || res.Requests <= 0 {
 				t.Fatalf("figures: %s", b)
 			}
 			if res.Errors.Status5xx != 0 || res.Errors.Transport != 0 || res.Errors.Failures != 0 {
@@ -102,6 +107,7 @@ func TestBenchAPIUsage(t *testing.T) {
 		{"Exists", []string{"bench", "api", "--db", "sqlite://" + old}, "already exists"},
 		{"Clients", []string{"bench", "api", "--db", "sqlite://" + filepath.Join(dir, "n.db"), "--clients", "0"}, "--clients 0"},
 		{"Duration", []string{"bench", "api", "--db", "sqlite://" + filepath.Join(dir, "n.db"), "--duration", "10ms"}, "at least 1s"},
+		{"InstancesSQLite", []string{"bench", "api", "--db", "sqlite://" + filepath.Join(dir, "n.db"), "--instances", "2"}, "needs --db postgres"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, stderr := invoke(t, nil, tc.args...)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -56,15 +57,17 @@ func (s *serverSettings) main(e *env) (*Main, error) {
 	if err := checkListenAddr(s.addr, "127.0.0.1:8080 or :8080"); err != nil {
 		return nil, usagef("beian %s: --addr %v", s.cmd, err)
 	}
-	if s.readHeaderTimeout <= 0 || s.readTimeout < s.readHeaderTimeout {
-		return nil, usagef("beian %s: --read-header-timeout (%s) must be above zero and --read-timeout (%s) at least as long; e.g. 10s and 60s", s.cmd, s.readHeaderTimeout, s.readTimeout)
+	// Zero (settings built in code, e.g. by the benchmarks) means the default.
+	rh, rt := cmp.Or(s.readHeaderTimeout, DefaultReadHeaderTimeout), cmp.Or(s.readTimeout, DefaultReadTimeout)
+	if rh < 0 || rt < rh {
+		return nil, usagef("beian %s: --read-header-timeout (%s) must be above zero and --read-timeout (%s) at least as long; e.g. 10s and 60s", s.cmd, rh, rt)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(s.logLevel)); err != nil {
 		return nil, usagef("beian %s: --log-level %q: use debug, info, warn or error", s.cmd, s.logLevel)
 	}
 	m := &Main{Addr: s.addr, DB: dsn, Sandbox: s.sandbox, SecureCookies: s.secure, BlobDir: s.blobDir,
-		ReadHeaderTimeout: s.readHeaderTimeout, ReadTimeout: s.readTimeout,
+		ReadHeaderTimeout: rh, ReadTimeout: rt,
 		Log: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))}
 	if s.smtpHost != "" || s.smtpFrom != "" {
 		if s.smtpHost == "" || s.smtpFrom == "" {
