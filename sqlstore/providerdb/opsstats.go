@@ -88,6 +88,10 @@ type OpsStats struct {
 	Approvals []DayCount          // one per day of the window, oldest first, zeros included
 	Outboxes  []OutboxBacklog     // provider then registry, per channel
 	Timers    []TimerBacklog      // pending timers per context and kind
+	// HistoryAt is when the history figures (stages, reviews finished,
+	// bureau, approvals) were last computed in full; they have been brought
+	// up to date with every move since (opsstats_cache.go).
+	HistoryAt time.Time
 }
 
 // ReviewSLA is the provider's compliance with a review's SLA (Rules REV-1,
@@ -127,7 +131,10 @@ type TimerBacklog struct {
 	Pending, Overdue int
 }
 
-// OpsStats computes the dashboard's figures from the database.
+// OpsStats computes the dashboard's figures from the database. The
+// history figures are kept per store and brought up to date from the rows
+// the stage history gained since (opsstats_cache.go); the rest is read on
+// every call.
 func (s *Store) OpsStats(ctx context.Context, q OpsQuery) (st OpsStats, err error) {
 	defer beian.Wrap(&err, "ops stats")
 	if q.Calendar == nil {
@@ -138,9 +145,6 @@ func (s *Store) OpsStats(ctx context.Context, q OpsQuery) (st OpsStats, err erro
 	slaSince := sqlstore.Micro(dayTime(today - int64(q.Days) + 1))
 	bureauSince := sqlstore.Micro(dayTime(today - int64(q.BureauDays) + 1))
 	db := s.DB.SQL
-	if st.Stages, err = stageCounts(ctx, db); err != nil {
-		return st, err
-	}
 	if len(q.Provinces) > 0 {
 		var b strings.Builder
 		b.WriteString(" AND province IN (''")
@@ -152,14 +156,12 @@ func (s *Store) OpsStats(ctx context.Context, q OpsQuery) (st OpsStats, err erro
 		b.WriteString(")")
 		q.provinceIn = b.String()
 	}
-	if st.Reviews, err = reviewSLA(ctx, db, q, slaSince); err != nil {
+	h, err := s.opsHistoryOf(ctx, q, today, slaSince, bureauSince)
+	if err != nil {
 		return st, err
 	}
-	ord := ordExpr(q.Calendar, today-int64(q.BureauDays)-maxCalDays, today)
-	if st.Bureau, err = bureauDurations(ctx, db, ord, q.provinceIn, bureauSince); err != nil {
-		return st, err
-	}
-	if st.Approvals, err = approvals(ctx, db, today, q.Days, slaSince); err != nil {
+	h.use(&st)
+	if err := waitingSLA(ctx, db, q, st.Reviews); err != nil {
 		return st, err
 	}
 	for _, c := range []string{"provider", "registry"} {
@@ -180,6 +182,11 @@ func (s *Store) OpsStats(ctx context.Context, q OpsQuery) (st OpsStats, err erro
 	return st, nil
 }
 
+// rowsQuerier is a database or a transaction.
+type rowsQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 func cmp0(v, def int) int {
 	if v <= 0 {
 		return def
@@ -187,7 +194,7 @@ func cmp0(v, def int) int {
 	return v
 }
 
-func stageCounts(ctx context.Context, db *sql.DB) (map[beian.Stage]int, error) {
+func stageCounts(ctx context.Context, db rowsQuerier) (map[beian.Stage]int, error) {
 	out := make(map[beian.Stage]int, len(beian.Stages))
 	for _, s := range beian.Stages {
 		out[s] = 0
@@ -262,14 +269,14 @@ func (g *gapCache) gap(d int64) int64 {
 	return v
 }
 
-// reviewSLA: Rules REV-1, REV-4. A review is on time when it was decided
+// reviewStages are the reviews of the SLA figures, in their order.
+var reviewStages = []beian.Stage{beian.StageInitialReview, beian.StagePhotoReview}
+
+// finishedSLA: Rules REV-1, REV-4. A review is on time when it was decided
 // by the deadline: SLADays business days after it began, at the same time
-// of day (provider.Service.Queue's SLA deadline); a waiting order is
-// overdue when now is past it.
-func reviewSLA(ctx context.Context, db *sql.DB, q OpsQuery, since int64) ([]ReviewSLA, error) {
-	stages := []beian.Stage{beian.StageInitialReview, beian.StagePhotoReview}
-	out := []ReviewSLA{{Stage: stages[0]}, {Stage: stages[1]}}
-	at := func(s string) *ReviewSLA { return &out[slices.Index(stages, beian.Stage(s))] }
+// of day (provider.Service.Queue's SLA deadline).
+func finishedSLA(ctx context.Context, db rowsQuerier, q OpsQuery, since int64) ([]ReviewSLA, error) {
+	out := []ReviewSLA{{Stage: reviewStages[0]}, {Stage: reviewStages[1]}}
 	g := &gapCache{cal: q.Calendar, days: q.SLADays, m: map[int64]int64{}}
 	day := strconv.FormatInt(dayMicros, 10)
 	// ceil(elapsed / day) <= gap  <=>  elapsed <= gap days.
@@ -287,19 +294,24 @@ func reviewSLA(ctx context.Context, db *sql.DB, q OpsQuery, since int64) ([]Revi
 		if err := rows.Scan(&stage, &d, &k, &n); err != nil {
 			return nil, err
 		}
-		r := at(stage)
+		r := &out[slices.Index(reviewStages, beian.Stage(stage))]
 		r.Finished += n
 		if k <= g.gap(d) {
 			r.OnTime += n
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows, err = db.QueryContext(ctx, `SELECT stage, `+sqlDay("stage_at")+`, ($1 - stage_at + `+day+` - 1) / `+day+`, COUNT(*)
+	return out, rows.Err()
+}
+
+// waitingSLA: Rules REV-1, REV-4. A waiting order is overdue when now is
+// past its deadline; the counts are added to out (finishedSLA's).
+func waitingSLA(ctx context.Context, db *sql.DB, q OpsQuery, out []ReviewSLA) error {
+	g := &gapCache{cal: q.Calendar, days: q.SLADays, m: map[int64]int64{}}
+	day := strconv.FormatInt(dayMicros, 10)
+	rows, err := db.QueryContext(ctx, `SELECT stage, `+sqlDay("stage_at")+`, ($1 - stage_at + `+day+` - 1) / `+day+`, COUNT(*)
 		FROM orders WHERE stage IN ('initial_review', 'photo_review') GROUP BY 1, 2, 3`, sqlstore.Micro(q.Now))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
@@ -307,19 +319,19 @@ func reviewSLA(ctx context.Context, db *sql.DB, q OpsQuery, since int64) ([]Revi
 		var d, k int64
 		var n int
 		if err := rows.Scan(&stage, &d, &k, &n); err != nil {
-			return nil, err
+			return err
 		}
-		r := at(stage)
+		r := &out[slices.Index(reviewStages, beian.Stage(stage))]
 		r.Waiting += n
 		if k > g.gap(d) {
 			r.WaitingOverdue += n
 		}
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // bureauDurations: Rule REV-2, in business days by the calendar.
-func bureauDurations(ctx context.Context, db *sql.DB, ord func(string) string, provinceIn string, since int64) ([]BureauDurations, error) {
+func bureauDurations(ctx context.Context, db rowsQuerier, ord func(string) string, provinceIn string, since int64) ([]BureauDurations, error) {
 	length := ord(sqlDay("at")) + " - " + ord(sqlDay("entered_at"))
 	rows, err := db.QueryContext(ctx, `SELECT province, `+length+`, COUNT(*) FROM order_stages
 		WHERE from_stage = 'bureau_review' AND to_stage IN ('approved', 'bureau_rejected') AND at >= $1`+provinceIn+`
@@ -348,7 +360,7 @@ func bureauDurations(ctx context.Context, db *sql.DB, ord func(string) string, p
 // approvals counts the orders approved per CST date of the window (Rule
 // REV-2; cancel_access on submit, CAN-5). Approved is terminal, so an
 // approved order's stage_at is its approval (index orders_stage).
-func approvals(ctx context.Context, db *sql.DB, today int64, days int, since int64) ([]DayCount, error) {
+func approvals(ctx context.Context, db rowsQuerier, today int64, days int, since int64) ([]DayCount, error) {
 	out := make([]DayCount, days)
 	first := today - int64(days) + 1
 	for i := range out {

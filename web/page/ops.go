@@ -17,7 +17,10 @@ import (
 // filing pipeline runs — orders per stage, the review SLA (Rules REV-1,
 // REV-4), bureau review lengths per province (REV-2), approvals per day,
 // and the outbox and timer backlogs (NOTE-1) — drawn as inline SVG from
-// figures the database computes (providerdb.Store.OpsStats).
+// figures the database computes (providerdb.Store.OpsStats). The history
+// figures are kept by the store and brought up to date from the moves
+// since the last request, so the page stays quick with many orders and its
+// figures are those of the time it shows, to the second.
 func init() { pageNames = append(pageNames, "ops") }
 
 // OpsRoutes registers the ops dashboard on mux, for accounts of the
@@ -32,7 +35,7 @@ func (p *Pages) OpsRoutes(mux *http.ServeMux) {
 
 // opsData is the dashboard's .Data.
 type opsData struct {
-	Now                 string // the figures' time, CST to the minute
+	Now                 string // the figures' time, CST to the second
 	Days, BureauDays    int
 	Stages, SLA         chart
 	Approvals, Outboxes chart
@@ -77,7 +80,7 @@ func (p *Pages) ops(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lang := web.Lang(r)
-	d := opsData{Now: now.In(beian.CST).Format("2006-01-02 15:04"), Days: q.Days, BureauDays: q.BureauDays}
+	d := opsData{Now: now.In(beian.CST).Format(time.DateTime), Days: q.Days, BureauDays: q.BureauDays}
 	l := func(key string) string { return p.labels[lang][key] }
 	itoa := strconv.Itoa
 
