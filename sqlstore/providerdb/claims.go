@@ -141,17 +141,5 @@ func (s *Store) OrdersInStage(ctx context.Context, stage beian.Stage, limit int)
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE stage = $1 ORDER BY stage_at, id LIMIT $2`, string(stage), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return s.queryOrders(ctx, `SELECT `+orderColumns+` FROM orders WHERE stage = $1 ORDER BY stage_at, id LIMIT $2`, string(stage), limit)
 }

@@ -184,21 +184,12 @@ func (s *Store) OrdersPage(ctx context.Context, accountID, before int64, limit i
 	if before <= 0 {
 		before = math.MaxInt64
 	}
-	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+	out, err = s.queryOrders(ctx, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
 		accountID, before, limit)
-	if err != nil {
-		return nil, err
+	if out == nil && err == nil {
+		out = []beian.Order{}
 	}
-	defer rows.Close()
-	out = []beian.Order{}
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // AccountSubject returns the account's subject that is not cancelled
@@ -282,7 +273,12 @@ func (s *Store) RebindSubject(ctx context.Context, tx *sqlstore.Tx, orderID int6
 
 // OrdersOf lists the account's orders, newest first.
 func (s *Store) OrdersOf(ctx context.Context, accountID int64) (out []beian.Order, err error) {
-	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 ORDER BY id DESC`, accountID)
+	return s.queryOrders(ctx, `SELECT `+orderColumns+` FROM orders WHERE account_id = $1 ORDER BY id DESC`, accountID)
+}
+
+// queryOrders runs a query of orderColumns and scans its orders (nil for none).
+func (s *Store) queryOrders(ctx context.Context, q string, args ...any) (out []beian.Order, err error) {
+	rows, err := s.DB.SQL.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

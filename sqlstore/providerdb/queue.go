@@ -34,20 +34,11 @@ func (s *Store) QueuePage(ctx context.Context, stage beian.Stage, after QueueCur
 		args = append(args, at, after.ID)
 	}
 	q += ` ORDER BY stage_at, id LIMIT ` + itoa(int64(limit))
-	rows, err := s.DB.SQL.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
+	out, err = s.queryOrders(ctx, q, args...)
+	if out == nil && err == nil {
+		out = []beian.Order{}
 	}
-	defer rows.Close()
-	out = []beian.Order{}
-	for rows.Next() {
-		o, err := scanOrder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // CountInStage counts the orders in the stage (from the index orders_stage).
