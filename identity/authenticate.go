@@ -97,7 +97,7 @@ func (s *Service) sessionPrincipal(ctx context.Context, tok string) (p Principal
 			continue
 		}
 		var expires, lastSeen int64
-		err := s.DB.SQL.QueryRowContext(ctx, `SELECT s.csrf, s.expires_at, s.last_seen_at, a.id, a.login, a.role, `+t.province+`, a.name
+		err := s.DB.QueryRow(ctx, `SELECT s.csrf, s.expires_at, s.last_seen_at, a.id, a.login, a.role, `+t.province+`, a.name
 			FROM `+t.sessions+` s JOIN `+t.accounts+` a ON a.id = s.account_id
 			WHERE s.id_hash = $1 AND s.revoked_at = 0 AND s.expires_at > $2 AND a.disabled_at = 0`, hash, sqlstore.Micro(now)).
 			Scan(&p.CSRF, &expires, &lastSeen, &p.AccountID, &p.Login, &p.Role, &p.Province, &p.Name)
@@ -132,7 +132,7 @@ func (s *Service) tokenPrincipal(ctx context.Context, tok string) (p Principal, 
 			continue
 		}
 		var lastUsed int64
-		err := s.DB.SQL.QueryRowContext(ctx, `SELECT t.id, t.last_used_at, a.id, a.login, a.role, `+t.province+`, a.name
+		err := s.DB.QueryRow(ctx, `SELECT t.id, t.last_used_at, a.id, a.login, a.role, `+t.province+`, a.name
 			FROM `+t.tokens+` t JOIN `+t.accounts+` a ON a.id = t.account_id
 			WHERE t.token_hash = $1 AND t.revoked_at = 0 AND (t.expires_at = 0 OR t.expires_at > $2) AND a.disabled_at = 0`, hash, now).
 			Scan(&p.TokenID, &lastUsed, &p.AccountID, &p.Login, &p.Role, &p.Province, &p.Name)

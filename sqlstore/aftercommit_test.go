@@ -2,7 +2,9 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"sync"
 	"testing"
 
 	"github.com/beian/beian/sqlstore"
@@ -77,6 +79,72 @@ func TestSignal(t *testing.T) {
 		})
 		if b != 0 {
 			t.Fatalf("a rolled-back transaction signalled b %d times", b)
+		}
+	})
+}
+
+// QueryRow answers like SQL.QueryRowContext, reusing its statement
+// (SQLite), also after an error and from many goroutines at once.
+func TestQueryRowCached(t *testing.T) {
+	sqltest.Each(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		if _, err := db.SQL.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES ('q', 'v1', 1)`); err != nil {
+			t.Fatal(err)
+		}
+		const q = `SELECT value FROM kv WHERE key = $1`
+		var wg sync.WaitGroup
+		for i := range 20 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				var v string
+				key := "q"
+				if i%2 == 1 {
+					key = "missing"
+				}
+				err := db.QueryRow(ctx, q, key).Scan(&v)
+				if (key == "q" && (err != nil || v != "v1")) || (key == "missing" && !errors.Is(err, sql.ErrNoRows)) {
+					t.Errorf("%s: %q %v", key, v, err)
+				}
+			}()
+		}
+		wg.Wait()
+		if _, err := db.SQL.ExecContext(ctx, `UPDATE kv SET value = 'v2' WHERE key = 'q'`); err != nil {
+			t.Fatal(err)
+		}
+		var v string
+		if err := db.QueryRow(ctx, q, "q").Scan(&v); err != nil || v != "v2" {
+			t.Fatalf("after an update: %q %v", v, err)
+		}
+		if err := db.QueryRow(ctx, `SELECT nope FROM kv`).Scan(&v); err == nil {
+			t.Fatal("a bad query answered")
+		}
+	})
+}
+
+// BenchmarkQueryRow: a one-row read by key through the kept statement
+// against a fresh prepare per call (SQLite; PostgreSQL's driver caches).
+func BenchmarkQueryRow(b *testing.B) {
+	db := sqltest.Open(b, sqlstore.SQLite, nil)
+	ctx := context.Background()
+	if _, err := db.SQL.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES ('q', 'v1', 1)`); err != nil {
+		b.Fatal(err)
+	}
+	const q = `SELECT value, updated_at FROM kv WHERE key = $1 AND updated_at > $2`
+	var v string
+	var at int64
+	b.Run("kept", func(b *testing.B) {
+		for b.Loop() {
+			if err := db.QueryRow(ctx, q, "q", 0).Scan(&v, &at); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("prepared-each-call", func(b *testing.B) {
+		for b.Loop() {
+			if err := db.SQL.QueryRowContext(ctx, q, "q", 0).Scan(&v, &at); err != nil {
+				b.Fatal(err)
+			}
 		}
 	})
 }

@@ -32,6 +32,32 @@ type DB struct {
 
 	sigMu   sync.RWMutex
 	signals map[string][]func()
+
+	stmts sync.Map // query text → *sql.Stmt (QueryRow, SQLite)
+}
+
+// QueryRow runs a one-row query outside a transaction, as
+// SQL.QueryRowContext does, through a prepared statement kept for the
+// process's life on SQLite: the hot reads of every request (the session
+// behind a cookie, an order by id) then skip SQLite's parser, which costs
+// more than the lookup itself. PostgreSQL's driver caches statements by
+// itself. query must be a constant text (each distinct text is kept).
+func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if db.Driver != SQLite {
+		return db.SQL.QueryRowContext(ctx, query, args...)
+	}
+	if st, ok := db.stmts.Load(query); ok {
+		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	st, err := db.SQL.PrepareContext(ctx, query)
+	if err != nil {
+		return db.SQL.QueryRowContext(ctx, query, args...) // the same error, from the driver
+	}
+	if prior, loaded := db.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		st = prior.(*sql.Stmt)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // OnSignal registers fn to run after every committed transaction of this
@@ -122,7 +148,14 @@ func escapePath(p string) string {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.SQL.Close() }
+func (db *DB) Close() error {
+	db.stmts.Range(func(k, v any) bool {
+		v.(*sql.Stmt).Close()
+		db.stmts.Delete(k)
+		return true
+	})
+	return db.SQL.Close()
+}
 
 // DSN returns the URL the database was opened with.
 func (db *DB) DSN() DSN { return db.dsn }

@@ -163,13 +163,13 @@ func (s *Store) bindSubject(ctx context.Context, tx *sqlstore.Tx, in NewOrder, k
 
 // Order returns the order with the id.
 func (s *Store) Order(ctx context.Context, id int64) (beian.Order, error) {
-	return scanOrder(s.DB.SQL.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
+	return scanOrder(s.DB.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
 }
 
 // OrderOf returns the order with the id when the account owns it; another
 // account's order is not found (the tenant rule: 404, not 403).
 func (s *Store) OrderOf(ctx context.Context, accountID, id int64) (beian.Order, error) {
-	return scanOrder(s.DB.SQL.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 AND account_id = $2`, id, accountID))
+	return scanOrder(s.DB.QueryRow(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 AND account_id = $2`, id, accountID))
 }
 
 // OrderByNumber returns the order with the number.
