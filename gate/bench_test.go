@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/beian/beian/sqlstore"
 )
 
 // benchN is the number of domains of the benchmarks: BEIAN_BENCH_N, or
@@ -56,6 +59,24 @@ func BenchmarkCheck(b *testing.B) {
 	b.ReportMetric(float64(bytes)/float64(n), "index-B/domain")
 }
 
+// BenchmarkMatch is the index's label walk alone: no normalising, no
+// counting (the synthetic hosts are normalised already).
+func BenchmarkMatch(b *testing.B) {
+	g, hosts := benchGate(b)
+	ix := g.ix.Load()
+	b.ReportAllocs()
+	b.ResetTimer()
+	found := 0
+	for i := 0; b.Loop(); i++ {
+		if code, _, _ := ix.match(hosts[i&(len(hosts)-1)]); code != codeEmpty {
+			found++
+		}
+	}
+	if found == 0 {
+		b.Fatal("nothing found")
+	}
+}
+
 // BenchmarkMapBaseline is the anchor of the issue: a map[string]struct{}
 // with the same label walk.
 func BenchmarkMapBaseline(b *testing.B) {
@@ -98,4 +119,33 @@ func BenchmarkAuthHandler(b *testing.B) {
 		w.Body.Reset()
 		mux.ServeHTTP(w, req)
 	}
+}
+
+// BenchmarkSnapshot is a gate's cold start from the database of
+// BEIAN_BENCH_DB (e.g. one that `beian bench gate --db sqlite:///tmp/g.db
+// --keep` filled); it is skipped without it.
+func BenchmarkSnapshot(b *testing.B) {
+	raw := os.Getenv("BEIAN_BENCH_DB")
+	if raw == "" {
+		b.Skip("BEIAN_BENCH_DB is not set")
+	}
+	dsn, err := sqlstore.ParseDSN(raw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, err := sqlstore.Open(b.Context(), dsn, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	g := New(Options{DB: db})
+	for b.Loop() {
+		f := &follower{g: g, gaps: map[int64]time.Time{}}
+		if err := f.snapshot(b.Context()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	n, bytes := g.Size()
+	b.ReportMetric(float64(n), "domains")
+	b.ReportMetric(float64(bytes)/float64(max(n, 1)), "index-B/domain")
 }

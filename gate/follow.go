@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unsafe"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/sqlstore"
@@ -127,13 +126,12 @@ func (f *follower) snapshot(ctx context.Context) (err error) {
 	g := f.g
 	start := time.Now()
 	var ix *index
+	var bulk *bulkLoader
 	build := func(count int64) func(domain, number, reason []byte) {
 		ix = newIndex(int(count))
+		bulk = newBulkLoader(ix)
 		return func(domain, number, reason []byte) {
-			if code, ok := reasonCode(beian.GateReason(reason)); ok && len(domain) > 0 {
-				// The strings live only during set, which copies them.
-				ix.set(unsafe.String(&domain[0], len(domain)), code, unsafe.String(unsafe.SliceData(number), len(number)))
-			}
+			bulk.add(domain, number, reasonCodeBytes(reason))
 		}
 	}
 	var read snapshotReader = readSnapshotSQL
@@ -144,6 +142,7 @@ func (f *follower) snapshot(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	bulk.flush()
 	ix.compact()
 	now := g.opts.Clock.Now()
 	f.high, f.gaps = top, map[int64]time.Time{}
@@ -153,7 +152,7 @@ func (f *follower) snapshot(ctx context.Context) (err error) {
 		}
 	}
 	g.mu.Lock()
-	g.ix = ix
+	g.ix.Store(ix)
 	g.mu.Unlock()
 	took := time.Since(start)
 	g.metrics.build.Set(took.Seconds())
@@ -269,7 +268,7 @@ func (f *follower) refresh(ctx context.Context, domains map[string]bool) error {
 		r := found[d]
 		g.applyLocked(d, beian.GateReason(r.reason), r.number)
 	}
-	g.ix.compact()
+	g.ix.Load().compact()
 	g.metrics.changes.Add(float64(len(domains)))
 	f.expirePinsLocked()
 	return nil

@@ -186,3 +186,47 @@ func TestFollowGap(t *testing.T) {
 		}
 	})
 }
+
+// The snapshot reads every row, however many and whatever their numbers
+// hold: chunks of rowids with holes on SQLite, COPY's escapes on
+// PostgreSQL, and rows with the chunks' separator bytes (Rule GATE-1).
+func TestSnapshotRows(t *testing.T) {
+	clock := beian.NewManualClock(t0)
+	sqltest.Each(t, clock, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		s, subject := fixture(t, db)
+		w := saveSite(t, s, beian.Website{SubjectID: subject, Name: "a", Domains: []string{"a.cn"}, Number: "浙ICP备2026000001号-1", Access: beian.GateServed})
+		const n = 2*sqlChunk + 1234
+		if _, err := db.SQL.ExecContext(ctx, `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $1)
+			INSERT INTO servable_domains (domain, website_id, website_number, reason, seq)
+			SELECT 'd' || i || '.cn', $2, '京ICP证030173号', CASE WHEN i % 10 = 0 THEN 'lapsed' ELSE 'served' END, 0 FROM k`, n, w.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL.ExecContext(ctx, `DELETE FROM servable_domains WHERE domain LIKE 'd%7.cn'`); err != nil {
+			t.Fatal(err)
+		}
+		odd := map[string]string{"sep1.cn": "a\x1eb", "sep2.cn": "x\x1fy", "tab.cn": "tab\there", "back.cn": `back\slash`, "line.cn": "new\nline\r", "plain.cn": "粤ICP备12345678号-12"}
+		for d, num := range odd {
+			if _, err := db.SQL.ExecContext(ctx, `INSERT INTO servable_domains (domain, website_id, website_number, reason, seq) VALUES ($1, $2, $3, 'served', 0)`, d, w.ID, num); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g := startGate(t, db, clock)
+		if got, _ := g.Size(); got != 1+n-n/10+len(odd) {
+			t.Errorf("%d domains, want %d", got, 1+n-n/10+len(odd))
+		}
+		for d, num := range odd {
+			if det := g.Detail("www." + d); !det.Allowed || det.WebsiteNumber != num {
+				t.Errorf("%s: %+v, want number %q", d, det, num)
+			}
+		}
+		for _, tc := range []struct {
+			host   string
+			reason beian.GateReason
+		}{{"d1.cn", beian.GateServed}, {"d7.cn", beian.GateUnfiled}, {"d20.cn", beian.GateLapsed}, {"www.d41233.cn", beian.GateServed}, {"d41237.cn", beian.GateUnfiled}} {
+			if r := g.Check(tc.host); r.Reason != tc.reason {
+				t.Errorf("%s: %+v, want %s", tc.host, r, tc.reason)
+			}
+		}
+	})
+}

@@ -11,6 +11,7 @@ package gate
 import (
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,8 +62,10 @@ type Gate struct {
 	metrics *Metrics
 	pages   *pages
 
-	mu   sync.RWMutex
-	ix   *index
+	// mu serialises the writers of the index (Apply, the feed, a new
+	// snapshot); checks read ix without it (see index).
+	mu   sync.Mutex
+	ix   atomic.Pointer[index]
 	pins map[string]pin // domains set by Apply that the feed has not caught up with
 
 	ready     atomic.Bool
@@ -98,7 +101,8 @@ func New(opts Options) *Gate {
 	if opts.TrustedProxies == nil {
 		opts.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 	}
-	g := &Gate{opts: opts, ix: newIndex(0), pins: map[string]pin{}, done: make(chan struct{})}
+	g := &Gate{opts: opts, pins: map[string]pin{}, done: make(chan struct{})}
+	g.ix.Store(newIndex(0))
 	g.metrics = newMetrics(g)
 	g.pages = mustPages()
 	if opts.DB == nil {
@@ -119,9 +123,7 @@ func (g *Gate) Check(host string) Result {
 		g.metrics.count(codeEmpty)
 		return Result{Reason: beian.GateUnfiled}
 	}
-	g.mu.RLock()
-	code, _, domain := g.ix.match(h)
-	g.mu.RUnlock()
+	code, _, domain := g.ix.Load().match(h)
 	g.metrics.count(code)
 	return Result{Host: h, Domain: domain, Allowed: code == codeServed, Reason: reasons[code]}
 }
@@ -143,13 +145,7 @@ func (g *Gate) Detail(host string) Detail {
 		g.metrics.count(codeEmpty)
 		return Detail{Reason: beian.GateUnfiled}
 	}
-	g.mu.RLock()
-	code, off, domain := g.ix.match(h)
-	number := ""
-	if code != codeEmpty {
-		number = g.ix.number(off)
-	}
-	g.mu.RUnlock()
+	code, domain, number := g.ix.Load().matchNumber(h)
 	g.metrics.count(code)
 	if domain == "" {
 		if d, ok := validate.Registrable(nil, h); ok {
@@ -179,24 +175,25 @@ func (g *Gate) Apply(changes []beian.ServableChange) {
 			}
 		}
 	}
-	g.ix.compact()
+	g.ix.Load().compact()
 	g.metrics.changes.Add(float64(len(changes)))
 }
 
 // applyLocked sets or removes one domain; g.mu is held.
 func (g *Gate) applyLocked(domain string, reason beian.GateReason, number string) {
 	if code, ok := reasonCode(reason); ok {
-		g.ix.set(domain, code, number)
+		g.ix.Load().set(domain, code, number)
 	} else {
-		g.ix.remove(domain)
+		g.ix.Load().remove(domain)
 	}
 }
 
 // Size returns the number of domains in the index and its memory in bytes.
 func (g *Gate) Size() (domains, bytes int) {
-	g.mu.RLock()
-	defer g.mu.RUnlock()
-	return g.ix.n, g.ix.memBytes()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ix := g.ix.Load()
+	return ix.n, ix.memBytes()
 }
 
 // Ready reports whether the first snapshot has loaded.
@@ -220,6 +217,7 @@ func (g *Gate) logBlock(r Result, code uint8) {
 		g.blockSkip[code].Add(1)
 		return
 	}
-	g.opts.Log.Info("gate blocked", "host", r.Host, "domain", r.Domain, "reason", string(r.Reason),
+	// Copies: the host may alias a request buffer that is reused afterwards (fastHost).
+	g.opts.Log.Info("gate blocked", "host", strings.Clone(r.Host), "domain", strings.Clone(r.Domain), "reason", string(r.Reason),
 		"unlogged_before", g.blockSkip[code].Swap(0))
 }

@@ -167,7 +167,12 @@ func (g *Gate) trusted(remote string) bool {
 	if err != nil {
 		return false
 	}
-	a := ap.Addr().Unmap()
+	return g.trustedAddr(ap.Addr())
+}
+
+// trustedAddr reports whether a is a trusted proxy's address.
+func (g *Gate) trustedAddr(a netip.Addr) bool {
+	a = a.Unmap()
 	for _, p := range g.opts.TrustedProxies {
 		if p.Contains(a) {
 			return true

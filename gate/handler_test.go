@@ -1,14 +1,17 @@
 package gate
 
 import (
+	"context"
 	"crypto/tls"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/beian/beian"
@@ -49,9 +52,40 @@ func do(t *testing.T, method, u string, header map[string]string) (*http.Respons
 // block page; any method, any path below; the host from X-Original-Host,
 // X-Forwarded-Host or Host, the headers believed only from trusted proxies
 // (Rule GATE-1).
+// It runs on net/http (beian serve) and on FastServer (beian gate), which
+// must answer alike.
 func TestAuth(t *testing.T) {
+	t.Run("NetHTTP", func(t *testing.T) {
+		testAuth(t, func(t *testing.T, g *Gate) string { return testServer(t, g).URL })
+	})
+	t.Run("FastHTTP", func(t *testing.T) { testAuth(t, testFastServer) })
+}
+
+// testFastServer serves g's routes with FastServer on a loopback port and
+// returns its base URL.
+func testFastServer(t *testing.T, g *Gate) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := g.NewFastServer(g.Mux(), nil)
+	done := make(chan error, 1)
+	go func() { done <- fs.Serve(ln) }()
+	t.Cleanup(func() {
+		if err := fs.Shutdown(context.Background()); err != nil {
+			t.Error(err)
+		}
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	})
+	return "http://" + ln.Addr().String()
+}
+
+func testAuth(t *testing.T, start func(*testing.T, *Gate) string) {
 	g := testGate(t, map[string]beian.GateReason{"example.com": beian.GateServed, "late.cn": beian.GateLapsed})
-	srv := testServer(t, g)
+	srv := struct{ URL string }{start(t, g)}
 	for _, tc := range []struct {
 		name, method, path string
 		header             map[string]string
@@ -65,6 +99,8 @@ func TestAuth(t *testing.T) {
 		{"ErrUnfiled", "GET", "/gate/auth", map[string]string{"X-Original-Host": "evil.cn"}, 403, "unfiled"},
 		{"ErrLapsed", "PUT", "/gate/auth/x", map[string]string{"X-Forwarded-Host": "www.late.cn"}, 403, "lapsed"},
 		{"ErrGarbage", "GET", "/gate/auth", map[string]string{"X-Original-Host": "<script>"}, 403, "unfiled"},
+		{"ErrHead", "HEAD", "/gate/auth", map[string]string{"Host": "www.late.cn"}, 403, "lapsed"},
+		{"ErrHostOnly", "GET", "/gate/auth", map[string]string{"Host": "evil.cn:8080"}, 403, "unfiled"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, body := do(t, tc.method, srv.URL+tc.path, tc.header)
@@ -74,12 +110,19 @@ func TestAuth(t *testing.T) {
 			if tc.status == 403 && tc.method != "HEAD" && !strings.Contains(body, "<html") {
 				t.Errorf("403 without the block page: %q", body)
 			}
+			if tc.status == 403 && (res.Header.Get("Content-Security-Policy") != blockCSP || res.Header.Get("Cache-Control") != "no-store" ||
+				res.Header.Get("Content-Type") != "text/html; charset=utf-8") {
+				t.Errorf("403 headers: %v", res.Header)
+			}
+			if tc.status == 204 && (body != "" || res.Header.Get("Content-Type") != "") {
+				t.Errorf("204 with %q, Content-Type %q", body, res.Header.Get("Content-Type"))
+			}
 		})
 	}
 	t.Run("ErrUntrustedProxy", func(t *testing.T) {
 		strict := New(Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}})
 		strict.Apply([]beian.ServableChange{{Domain: "example.com", Reason: beian.GateServed}})
-		srv := testServer(t, strict)
+		srv := struct{ URL string }{start(t, strict)}
 		// From 127.0.0.1, not trusted: the forwarding headers are ignored
 		// and the Host (127.0.0.1:port) is no domain.
 		res, _ := do(t, "GET", srv.URL+"/gate/auth", map[string]string{"X-Original-Host": "example.com"})
@@ -90,8 +133,19 @@ func TestAuth(t *testing.T) {
 	t.Run("OKBlockPageLanguage", func(t *testing.T) {
 		_, zh := do(t, "GET", srv.URL+"/gate/auth", map[string]string{"X-Original-Host": "late.cn"})
 		_, en := do(t, "GET", srv.URL+"/gate/auth?lang=en", map[string]string{"X-Original-Host": "late.cn", "Accept-Language": "en-US"})
-		if !strings.Contains(zh, "接入已失效") || !strings.Contains(en, "Access lapsed") {
-			t.Errorf("zh %q\nen %q", zh, en)
+		_, cookie := do(t, "GET", srv.URL+"/gate/auth", map[string]string{"X-Original-Host": "late.cn", "Cookie": "lang=en"})
+		if !strings.Contains(zh, "接入已失效") || !strings.Contains(en, "Access lapsed") || !strings.Contains(cookie, "Access lapsed") {
+			t.Errorf("zh %q\nen %q\ncookie %q", zh, en, cookie)
+		}
+	})
+	t.Run("OKOtherRoutes", func(t *testing.T) {
+		res, body := do(t, "GET", srv.URL+"/api/v1/gate/check?host=www.example.com", nil)
+		if res.StatusCode != 200 || !strings.Contains(body, `"registrable_domain":"example.com"`) {
+			t.Errorf("check: %d %s", res.StatusCode, body)
+		}
+		res, body = do(t, "GET", srv.URL+"/gate/blocked", map[string]string{"X-Original-Host": "late.cn"})
+		if res.StatusCode != 403 || res.Header.Get(HeaderReason) != "lapsed" || !strings.Contains(body, "late.cn") {
+			t.Errorf("blocked: %d %s", res.StatusCode, body)
 		}
 	})
 }
@@ -178,5 +232,33 @@ func TestReadiness(t *testing.T) {
 	g.ready.Store(false)
 	if r := g.Readiness(t.Context()); r.Ready {
 		t.Errorf("ready before the snapshot: %+v", r)
+	}
+}
+
+// beian_gate_lookups_total counts checks by outcome, from every goroutine.
+func TestLookupMetrics(t *testing.T) {
+	g := testGate(t, map[string]beian.GateReason{"example.com": beian.GateServed, "late.cn": beian.GateLapsed})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 250 {
+				g.Check("www.example.com")
+				g.Check("late.cn")
+				g.Check("nope.cn")
+				g.Check("")
+			}
+		}()
+	}
+	wg.Wait()
+	srv := httptest.NewServer(g.Metrics().Handler())
+	defer srv.Close()
+	_, body := do(t, "GET", srv.URL, nil)
+	for _, want := range []string{`beian_gate_lookups_total{outcome="served"} 1000`, `beian_gate_lookups_total{outcome="lapsed"} 1000`,
+		`beian_gate_lookups_total{outcome="unfiled"} 2000`, `beian_gate_lookups_total{outcome="pending"} 0`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %s in\n%s", want, body)
+		}
 	}
 }

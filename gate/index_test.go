@@ -3,6 +3,8 @@ package gate
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/beian/beian"
@@ -103,5 +105,67 @@ func TestReasonCodes(t *testing.T) {
 		if _, ok := reasonCode(r); ok {
 			t.Errorf("%q has a code", r)
 		}
+	}
+}
+
+// Checks take no lock: while one writer adds, updates (numbers of another
+// size make new arena entries), removes, grows and compacts, readers
+// never see a domain that stays served as anything else, nor a wrong
+// number, and never block (Rule GATE-1). Run it with -race.
+func TestConcurrentReaders(t *testing.T) {
+	g := New(Options{})
+	numbers := []string{"浙ICP备2026000001号-1", "京ICP证030173号", "a number of another shape"}
+	var stable []beian.ServableChange
+	for i := range 300 {
+		stable = append(stable, beian.ServableChange{Domain: fmt.Sprintf("stable%d.cn", i), Reason: beian.GateServed, WebsiteNumber: numbers[0]})
+	}
+	g.Apply(stable)
+	stop := make(chan struct{})
+	errs := make(chan string, 8)
+	var wg sync.WaitGroup
+	for r := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := r; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				host := fmt.Sprintf("www.stable%d.cn", i%300)
+				if res := g.Check(host); !res.Allowed || res.Domain != host[4:] {
+					errs <- fmt.Sprintf("Check(%s) = %+v", host, res)
+					return
+				}
+				if i%7 == 0 {
+					d := g.Detail(host)
+					if !d.Allowed || !slices.Contains(numbers, d.WebsiteNumber) {
+						errs <- fmt.Sprintf("Detail(%s) = %+v", host, d)
+						return
+					}
+				}
+			}
+		}()
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for step := range 6000 {
+		var cs []beian.ServableChange
+		switch name := fmt.Sprintf("churn%d.x%d.cn", r.IntN(2000), r.IntN(40)); r.IntN(4) {
+		case 0:
+			cs = append(cs, beian.ServableChange{Domain: name, Reason: beian.GateUnfiled})
+		case 1:
+			i := r.IntN(300)
+			cs = append(cs, beian.ServableChange{Domain: fmt.Sprintf("stable%d.cn", i), Reason: beian.GateServed, WebsiteNumber: numbers[step%3]})
+		default:
+			cs = append(cs, beian.ServableChange{Domain: name, Reason: beian.GateServed, WebsiteNumber: numbers[step%3]})
+		}
+		g.Apply(cs)
+	}
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }

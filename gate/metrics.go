@@ -5,6 +5,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/beian/beian"
 )
 
 // Metrics are the gate's Prometheus metrics on a private registry
@@ -15,7 +17,7 @@ type Metrics struct {
 	// and process collectors when it serves /metrics alone.
 	Registry *prometheus.Registry
 
-	lookups    [8]prometheus.Counter // beian_gate_lookups_total{outcome}
+	lookups    *lookupCounts // beian_gate_lookups_total{outcome}
 	build      prometheus.Gauge
 	snapshots  prometheus.Counter
 	changes    prometheus.Counter
@@ -23,15 +25,9 @@ type Metrics struct {
 }
 
 func newMetrics(g *Gate) *Metrics {
-	m := &Metrics{Registry: prometheus.NewRegistry()}
-	lookups := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "beian_gate_lookups_total",
-		Help: "Gate lookups, by outcome (the API.md gate reason).",
-	}, []string{"outcome"})
-	for code := range m.lookups {
-		// Codes 0, 6 and 7 are all unfiled and share one series.
-		m.lookups[code] = lookups.WithLabelValues(string(reasons[code]))
-	}
+	m := &Metrics{Registry: prometheus.NewRegistry(), lookups: newLookupCounts()}
+	lookups := lookupCollector{m.lookups, prometheus.NewDesc("beian_gate_lookups_total",
+		"Gate lookups, by outcome (the API.md gate reason).", []string{"outcome"}, nil)}
 	m.build = prometheus.NewGauge(prometheus.GaugeOpts{Name: "beian_gate_snapshot_build_seconds", Help: "Time the last full snapshot took to read and index."})
 	m.snapshots = prometheus.NewCounter(prometheus.CounterOpts{Name: "beian_gate_snapshots_total", Help: "Full snapshots loaded."})
 	m.changes = prometheus.NewCounter(prometheus.CounterOpts{Name: "beian_gate_changes_applied_total", Help: "Domain changes applied to the index, in process and from the change feed."})
@@ -54,7 +50,24 @@ func newMetrics(g *Gate) *Metrics {
 	return m
 }
 
-func (m *Metrics) count(code uint8) { m.lookups[code&7].Inc() }
+func (m *Metrics) count(code uint8) { m.lookups.add(code) }
+
+// lookupCollector exports lookupCounts as beian_gate_lookups_total; codes
+// 0, 6 and 7 are all unfiled and share one series.
+type lookupCollector struct {
+	c    *lookupCounts
+	desc *prometheus.Desc
+}
+
+func (l lookupCollector) Describe(ch chan<- *prometheus.Desc) { ch <- l.desc }
+
+func (l lookupCollector) Collect(ch chan<- prometheus.Metric) {
+	unfiled := l.c.total(codeEmpty) + l.c.total(6) + l.c.total(7)
+	ch <- prometheus.MustNewConstMetric(l.desc, prometheus.CounterValue, float64(unfiled), string(beian.GateUnfiled))
+	for code := codeServed; code <= codeLapsed; code++ {
+		ch <- prometheus.MustNewConstMetric(l.desc, prometheus.CounterValue, float64(l.c.total(code)), string(reasons[code]))
+	}
+}
 
 // Metrics returns the gate's metrics.
 func (g *Gate) Metrics() *Metrics { return g.metrics }

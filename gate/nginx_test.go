@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -109,7 +110,18 @@ func startNginx(t *testing.T, bin, gateAddr, upstreamAddr string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() {
+		// SIGTERM: the master stops its workers; SIGKILL would orphan them.
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	eventually(t, "nginx listens", func() bool {
 		c, err := net.Dial("tcp", base[len("http://"):])
@@ -167,14 +179,14 @@ func TestNginxEndToEnd(t *testing.T) {
 	g := New(Options{DB: gdb})
 	g.Start(gctx)
 	defer func() { cancel(); g.Wait() }()
-	gateSrv := httptest.NewServer(g.Mux())
-	defer gateSrv.Close()
+	// beian gate's own listener (FastServer), as the edge runs it.
+	gateAddr := strings.TrimPrefix(testFastServer(t, g), "http://")
 	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, "upstream page for "+r.Host)
 	}))
 	defer upstream.Close()
 	eventually(t, "first snapshot", g.Ready)
-	base := startNginx(t, bin, gateSrv.Listener.Addr().String(), upstream.Listener.Addr().String())
+	base := startNginx(t, bin, gateAddr, upstream.Listener.Addr().String())
 
 	if code, _, body := get(t, base, "www.example.com"); code != 200 || body != "upstream page for www.example.com" {
 		t.Fatalf("filed host: %d %q", code, body)
@@ -200,7 +212,7 @@ func TestNginxEndToEnd(t *testing.T) {
 	if code, reason, _ := get(t, base, "www.example.com"); code != 403 || reason != "access_cancelled" {
 		t.Fatalf("fail static: %d %q", code, reason)
 	}
-	res, err := http.Get(gateSrv.URL + "/readyz")
+	res, err := http.Get("http://" + gateAddr + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}

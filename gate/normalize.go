@@ -191,29 +191,3 @@ func trimSpace(s string) string {
 	}
 	return s
 }
-
-// match walks host's labels and returns the index entry of the registrable
-// domain the host falls under (Rule GATE-1: subdomains follow their
-// registrable domain), with that domain. The index holds only registrable
-// domains (validate.NormalizeDomain refuses subdomains and public
-// suffixes), and of a host's ancestors at most one is registrable, so the
-// walk may go either way; it starts from the two right-most labels because
-// most hosts are an apex or www. and are found in one probe. A
-// single-label host matches nothing.
-func (ix *index) match(host string) (code uint8, off uint32, domain string) {
-	i := strings.LastIndexByte(host, '.')
-	if i <= 0 {
-		return codeEmpty, 0, ""
-	}
-	for {
-		j := strings.LastIndexByte(host[:i], '.')
-		cand := host[j+1:]
-		if code, off := ix.lookup(cand); code != codeEmpty {
-			return code, off, cand
-		}
-		if j < 0 {
-			return codeEmpty, 0, ""
-		}
-		i = j
-	}
-}

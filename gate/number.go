@@ -38,8 +38,8 @@ func appendNumber(dst []byte, num string) []byte {
 	if num == "" {
 		return append(dst, numNone)
 	}
-	if enc, ok := compactNumber(num); ok {
-		return append(dst, enc...)
+	if enc, ok := appendCompact(dst, num); ok {
+		return enc
 	}
 	if len(num) > 255 {
 		// Filing numbers are about 25 bytes; a longer value is not a
@@ -50,12 +50,14 @@ func appendNumber(dst []byte, num string) []byte {
 	return append(dst, num...)
 }
 
-// compactNumber encodes the usual shape, and reports false for others. It
-// checks the round trip so that decoding always gives num back.
-func compactNumber(num string) ([]byte, bool) {
+// appendCompact appends the encoding of the usual shape, and reports false
+// (and dst unchanged) for others. It checks the round trip so that
+// decoding always gives num back. It does not allocate when dst has room:
+// a snapshot encodes ten million numbers.
+func appendCompact(dst []byte, num string) ([]byte, bool) {
 	r, size := utf8.DecodeRuneInString(num)
 	if r == utf8.RuneError {
-		return nil, false
+		return dst, false
 	}
 	idx := -1
 	for i, a := range abbrs {
@@ -66,7 +68,7 @@ func compactNumber(num string) ([]byte, bool) {
 	}
 	rest := num[size:]
 	if idx < 0 || !strings.HasPrefix(rest, "ICP") {
-		return nil, false
+		return dst, false
 	}
 	rest = rest[3:]
 	var flags byte
@@ -75,7 +77,7 @@ func compactNumber(num string) ([]byte, bool) {
 	case strings.HasPrefix(rest, "证"):
 		flags |= flagLicence
 	default:
-		return nil, false
+		return dst, false
 	}
 	rest = rest[len("备"):]
 	digits := 0
@@ -85,34 +87,35 @@ func compactNumber(num string) ([]byte, bool) {
 		digits++
 	}
 	if digits == 0 || digits > 12 || !strings.HasPrefix(rest[digits:], "号") {
-		return nil, false
+		return dst, false
 	}
 	flags |= byte(digits)
 	rest = rest[digits+len("号"):]
-	out := make([]byte, 0, 10)
-	out = append(out, byte(idx+1), 0)
+	start := len(dst)
+	out := append(dst, byte(idx+1), 0)
 	out = binary.LittleEndian.AppendUint32(out, uint32(serial))
 	out = append(out, byte(serial>>32))
 	if rest != "" {
 		if len(rest) < 2 || rest[0] != '-' || rest[1] == '0' || len(rest) > 6 {
-			return nil, false
+			return dst, false
 		}
 		var site uint32
 		for i := 1; i < len(rest); i++ {
 			if rest[i] < '0' || rest[i] > '9' {
-				return nil, false
+				return dst, false
 			}
 			site = site*10 + uint32(rest[i]-'0')
 		}
 		if site > 0xFFFF {
-			return nil, false
+			return dst, false
 		}
 		flags |= flagSite
 		out = binary.LittleEndian.AppendUint16(out, uint16(site))
 	}
-	out[1] = flags
-	if dec, _ := decodeNumber(out); dec != num {
-		return nil, false
+	out[start+1] = flags
+	var buf [64]byte
+	if dec, _ := appendDecoded(buf[:0], out[start:]); string(dec) != num {
+		return dst[:start], false
 	}
 	return out, true
 }
@@ -132,22 +135,28 @@ func numberSize(b []byte) int {
 
 // decodeNumber returns the number encoded at the start of b and its size.
 func decodeNumber(b []byte) (string, int) {
+	var buf [64]byte
+	d, n := appendDecoded(buf[:0], b)
+	return string(d), n
+}
+
+// appendDecoded appends the number encoded at the start of b and returns
+// the encoding's size.
+func appendDecoded(dst, b []byte) ([]byte, int) {
 	switch {
 	case b[0] == numNone:
-		return "", 1
+		return dst, 1
 	case b[0] == numRaw:
-		return string(b[2 : 2+int(b[1])]), 2 + int(b[1])
+		return append(dst, b[2:2+int(b[1])]...), 2 + int(b[1])
 	}
 	flags := b[1]
 	serial := uint64(binary.LittleEndian.Uint32(b[2:6])) | uint64(b[6])<<32
-	var sb strings.Builder
-	sb.Grow(28)
-	sb.WriteString(abbrs[int(b[0])-1])
-	sb.WriteString("ICP")
+	dst = append(dst, abbrs[int(b[0])-1]...)
+	dst = append(dst, "ICP"...)
 	if flags&flagLicence != 0 {
-		sb.WriteString("证")
+		dst = append(dst, "证"...)
 	} else {
-		sb.WriteString("备")
+		dst = append(dst, "备"...)
 	}
 	var digits [12]byte
 	n := int(flags & 0x0F)
@@ -155,13 +164,13 @@ func decodeNumber(b []byte) (string, int) {
 		digits[i] = byte('0' + serial%10)
 		serial /= 10
 	}
-	sb.Write(digits[:n])
-	sb.WriteString("号")
+	dst = append(dst, digits[:n]...)
+	dst = append(dst, "号"...)
 	if flags&flagSite == 0 {
-		return sb.String(), 7
+		return dst, 7
 	}
 	site := binary.LittleEndian.Uint16(b[7:9])
-	sb.WriteByte('-')
+	dst = append(dst, '-')
 	var sd [5]byte
 	i := len(sd)
 	for {
@@ -172,6 +181,5 @@ func decodeNumber(b []byte) (string, int) {
 			break
 		}
 	}
-	sb.Write(sd[i:])
-	return sb.String(), 9
+	return append(dst, sd[i:]...), 9
 }

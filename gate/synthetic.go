@@ -82,13 +82,15 @@ func SyntheticHosts(seed uint64, n, count int) []string {
 // snapshot would (benchmarks without a database).
 func (g *Gate) LoadSynthetic(seed uint64, n int) {
 	ix := newIndex(n)
+	bulk := newBulkLoader(ix)
 	for i := range n {
 		d, num, reason := SyntheticRow(seed, i)
 		code, _ := reasonCode(reason)
-		ix.set(d, code, num)
+		bulk.add([]byte(d), []byte(num), code)
 	}
+	bulk.flush()
 	ix.compact()
 	g.mu.Lock()
-	g.ix = ix
+	g.ix.Store(ix)
 	g.mu.Unlock()
 }

@@ -43,7 +43,13 @@ type GateMain struct {
 	Synthetic      int
 	SyntheticHosts string
 
+	// NetHTTP serves the main listener with net/http even where fasthttp
+	// would (without --proxy and TLS): a fallback, and the comparison of
+	// scripts/gate-vs-nginx.sh.
+	NetHTTP bool
+
 	Gate  *gate.Gate
+	fast  *gate.FastServer // the main listener's server without --proxy and TLS
 	db    *sqlstore.DB
 	stop  context.CancelFunc
 	srvs  []*http.Server
@@ -82,6 +88,15 @@ func (m *GateMain) Run(ctx context.Context) (err error) {
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stop = stop
 	m.Gate.Start(bg)
+	if !m.Proxy && m.TLSCert == "" && !m.NetHTTP {
+		// The gate's own listener: /gate/auth through fasthttp (issue 8's
+		// speed target; docs/performance.md, "The gate").
+		if m.ln, err = m.listenFast(m.Addr); err != nil {
+			return err
+		}
+		m.Log.Info("gate serving", "addr", m.URL(), "proxy", false, "db", m.DB.String())
+		return nil
+	}
 	main := http.Handler(m.Gate.Mux())
 	if m.Proxy {
 		main = m.Gate.Proxy(m.Upstream)
@@ -98,10 +113,33 @@ func (m *GateMain) Run(ctx context.Context) (err error) {
 	return nil
 }
 
-func (m *GateMain) listen(addr string, h http.Handler, tls bool) (net.Listener, error) {
+// listenFast serves the gate's routes on addr with gate.FastServer.
+func (m *GateMain) listenFast(addr string) (net.Listener, error) {
+	ln, err := listenTCP(addr)
+	if err != nil {
+		return nil, err
+	}
+	fs := m.Gate.NewFastServer(m.Gate.Mux(), m.Log)
+	m.fast = fs
+	if m.done == nil {
+		m.done = make(chan error, 4)
+	}
+	go func() { m.done <- fs.Serve(ln) }()
+	return ln, nil
+}
+
+func listenTCP(addr string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s: %w (is another process using the port? choose another address)", addr, err)
+	}
+	return ln, nil
+}
+
+func (m *GateMain) listen(addr string, h http.Handler, tls bool) (net.Listener, error) {
+	ln, err := listenTCP(addr)
+	if err != nil {
+		return nil, err
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second,
 		ErrorLog: slog.NewLogLogger(m.Log.Handler(), slog.LevelWarn)}
@@ -182,6 +220,11 @@ func (m *GateMain) Close() error {
 				err = serr
 			}
 		}
+		if m.fast != nil {
+			if serr := m.fast.Shutdown(ctx); err == nil {
+				err = serr
+			}
+		}
 		if m.stop != nil {
 			m.stop()
 			m.Gate.Wait()
@@ -198,7 +241,7 @@ func (m *GateMain) Close() error {
 // gateSettings are the flags of `beian gate`.
 type gateSettings struct {
 	addr, db, upstream, admin, trusted, cert, key, logLevel string
-	proxy                                                   bool
+	proxy, netHTTP                                          bool
 	poll                                                    time.Duration
 	synthetic                                               int
 	synHosts                                                string
@@ -215,6 +258,7 @@ func (s *gateSettings) flags(fs *flag.FlagSet) {
 	fs.StringVar(&s.key, "tls-key", "", "the TLS private key `file` (PEM)")
 	fs.DurationVar(&s.poll, "poll", gate.DefaultPoll, "change feed poll `interval`")
 	fs.StringVar(&s.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
+	fs.BoolVar(&s.netHTTP, "net-http", false, "serve with Go's net/http instead of fasthttp (which serves the gate's own listener without --proxy and TLS)")
 	fs.IntVar(&s.synthetic, "synthetic", 0, "benchmarks only: serve `N` synthetic domains and no database")
 	fs.StringVar(&s.synHosts, "synthetic-hosts", "", "benchmarks only: write request hosts over the synthetic domains to this `file`")
 }
@@ -231,7 +275,7 @@ func (s *gateSettings) main(e *env) (*GateMain, error) {
 		}
 	}
 	m := &GateMain{Addr: s.addr, DB: dsn, Proxy: s.proxy, AdminAddr: s.admin, TLSCert: s.cert, TLSKey: s.key, Poll: s.poll,
-		Synthetic: s.synthetic, SyntheticHosts: s.synHosts}
+		Synthetic: s.synthetic, SyntheticHosts: s.synHosts, NetHTTP: s.netHTTP}
 	if s.proxy {
 		u, err := url.Parse(s.upstream)
 		if s.upstream == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
