@@ -62,7 +62,7 @@ func (p *Pages) bOrderPage(r *http.Request, rv regulator.Reviewer, f bDecisionFo
 	lang := web.Lang(r)
 	ref := p.opts.Registry.Ref
 	d := bOrderData{bureauPage: p.bureauBase(r, rv, ""), ID: s.ID, OrderNumber: s.OrderNumber, Provider: s.Provider,
-		Type: "bureau.type." + string(s.Type), Status: s.Status, SubjectNumber: s.SubjectNumber, Commercial: s.Data.Commercial,
+		Type: "bureau.type." + string(s.Type), Status: "bureau.status." + s.Status, SubjectNumber: s.SubjectNumber, Commercial: s.Data.Commercial,
 		SubmittedAt: bTime(s.SubmittedAt), DueDate: bDate(s.DueDate), SMS: cs, SMSDeadline: bTime(cs.Deadline),
 		InReview: s.Status == "bureau_review", Cancel: strings.Join(s.Data.Cancel, "、"), Changed: strings.Join(s.Data.Changed, ", ")}
 	d.Sections = bSections(s.Data, ref, lang)

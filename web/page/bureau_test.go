@@ -95,7 +95,7 @@ func TestBureauOrderPage(t *testing.T) {
 		b := bodyOf(t, w.Code, http.StatusOK, w.Body.String())
 		for _, want := range []string{"O-1", "杭州甲科技有限公司", "91330100MA0000001A", "330106199001011234", "13800138000", "zhang@example.com",
 			"www.jia-one.com", "203.0.113.10", "websites[0].homepage", "subject.person.mobile", "documents[0]", "confirmed", "138****8000",
-			`name="decision" value="reject"`, `name="items[2].field"`, "修改网站"} {
+			`name="decision" value="reject"`, `name="items[2].field"`, "修改网站", "<dd>管局审核中</dd>"} {
 			if !strings.Contains(b, want) {
 				t.Errorf("order page lacks %q", want)
 			}
