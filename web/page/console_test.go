@@ -193,7 +193,7 @@ func TestConsoleFiling(t *testing.T) {
 		}
 		last := tl.Ahead[len(tl.Ahead)-1]
 		if !strings.Contains(b, o.Number) || !strings.Contains(b, "服务商初审") || !strings.Contains(b, `<time datetime="`+last.Expected+`">`) ||
-			!strings.Contains(b, "/withdraw") {
+			!strings.Contains(b, "/withdraw") || !strings.Contains(b, "服务商初审 · 预计完成") || !strings.Contains(b, "已通过 · 预计 <time") {
 			t.Errorf("order page: %s", b)
 		}
 		w = e.get(t, c.as, "/console")
