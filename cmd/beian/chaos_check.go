@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -27,6 +28,23 @@ import (
 //     sms_confirmation.
 func (w *chaosWorld) check(ctx context.Context, label string, acks map[int64]ack) (orders, numbers int) {
 	fail := func(kind, format string, args ...any) { w.rep.fail(kind, label+": "+format, args...) }
+	// The server keeps working while the checks read: read every table of
+	// them in one snapshot, so that no move between two reads looks like a
+	// broken invariant (on SQLite the read transaction holds the writers
+	// back for its moment).
+	opts := &sql.TxOptions{ReadOnly: true}
+	if w.db.Driver == sqlstore.Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	} else {
+		opts = nil
+	}
+	snap, err := w.db.SQL.BeginTx(ctx, opts)
+	if err != nil {
+		fail("check.read", "begin the snapshot: %v", err)
+		return 0, 0
+	}
+	w.snap = snap
+	defer func() { w.snap = nil; snap.Rollback() }()
 	type row struct {
 		typ     beian.OrderType
 		stage   beian.Stage
@@ -34,7 +52,7 @@ func (w *chaosWorld) check(ctx context.Context, label string, acks map[int64]ack
 		number  string
 	}
 	rows := map[int64]row{}
-	err := w.query(ctx, `SELECT id, number, type, stage, version FROM orders`, func(scan func(...any) error) error {
+	err = w.query(ctx, `SELECT id, number, type, stage, version FROM orders`, func(scan func(...any) error) error {
 		var id int64
 		var r row
 		if err := scan(&id, &r.number, &r.typ, &r.stage, &r.version); err != nil {
@@ -204,9 +222,14 @@ func (w *chaosWorld) checkSubmissions(ctx context.Context, fail func(kind, forma
 		}
 		return m
 	}
-	entries := count(`SELECT o.number, COUNT(*) FROM order_stages s JOIN orders o ON o.id = s.order_id WHERE s.to_stage = 'sms_confirmation' GROUP BY o.number`)
-	attempts := count(`SELECT o.number, COUNT(*) FROM order_submissions a JOIN orders o ON o.id = a.order_id GROUP BY o.number`)
+	// The server keeps running while these are read, in three statements:
+	// read each effect before its cause (a registry submission comes from
+	// an attempt, an attempt is written with its entry into
+	// sms_confirmation), so a later read sees every cause of what an
+	// earlier one saw and a move in between cannot look like a double.
 	at := count(`SELECT order_number, COUNT(*) FROM registry_submissions GROUP BY order_number`)
+	attempts := count(`SELECT o.number, COUNT(*) FROM order_submissions a JOIN orders o ON o.id = a.order_id GROUP BY o.number`)
+	entries := count(`SELECT o.number, COUNT(*) FROM order_stages s JOIN orders o ON o.id = s.order_id WHERE s.to_stage = 'sms_confirmation' GROUP BY o.number`)
 	for num, c := range attempts {
 		if c > entries[num] {
 			fail("submission.double", "order %s has %d registry attempts but entered sms_confirmation %d time(s)", num, c, entries[num])
@@ -221,7 +244,13 @@ func (w *chaosWorld) checkSubmissions(ctx context.Context, fail func(kind, forma
 
 // query runs q on the chaos process's handle and calls fn for each row.
 func (w *chaosWorld) query(ctx context.Context, q string, fn func(scan func(...any) error) error, args ...any) error {
-	rows, err := w.db.SQL.QueryContext(ctx, q, args...)
+	var rows *sql.Rows
+	var err error
+	if w.snap != nil { // inside check: its snapshot
+		rows, err = w.snap.QueryContext(ctx, q, args...)
+	} else {
+		rows, err = w.db.SQL.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,7 +31,9 @@ type chaosWorld struct {
 	dir string
 	rep *chaosReport
 	db  *sqlstore.DB // the chaos process's own handle, for the invariant checks
-	srv *chaosServer
+	// snap is check's snapshot while it runs (query reads through it).
+	snap *sql.Tx
+	srv  *chaosServer
 
 	admin, padmin, reviewer, reviewer2, bureau *chaosClient
 	// The customer pool: accounts made before the first start, each taken
