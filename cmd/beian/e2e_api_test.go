@@ -214,7 +214,9 @@ func (e *e2e) bureauDecides(tb testing.TB, c *api, id int64) e2eOrder {
 	var st struct{ Fired *int }
 	e.regAdmin.call(tb, 200, "POST", "/api/v1/sandbox/clock", map[string]int{"advance_business_days": 20}, &st)
 	if st.Fired == nil || *st.Fired == 0 {
-		tb.Fatalf("no timer fired: the bureau did not decide")
+		// The server's own timer loop may have fired the bureau's timer
+		// first (the clock had moved): waitStage says whether it decided.
+		tb.Logf("the clock request fired no timer itself")
 	}
 	return e.waitStage(tb, c, id, beian.StageApproved)
 }

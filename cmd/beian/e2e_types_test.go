@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/sqlstore/sqltest"
@@ -134,8 +135,16 @@ func (e *e2e) transferIn(tb testing.TB) {
 // finds none of its domains, and the gate blocks them as cancelled.
 func (e *e2e) wantCancelled(tb testing.TB, f e2eFiled, domains ...string) {
 	tb.Helper()
-	if fl := f.c.filings(tb); fl.Subject != nil || len(fl.Websites) != 0 {
-		tb.Fatalf("filings after the cancellation: %+v", fl)
+	// The registry's approval and its cancellation are two events, applied
+	// one after the other (the provider's loop may be between them when the
+	// order reads approved): wait for the second.
+	deadline := time.Now().Add(10 * time.Second)
+	for fl := f.c.filings(tb); fl.Subject != nil || len(fl.Websites) != 0; fl = f.c.filings(tb) {
+		if time.Now().After(deadline) {
+			tb.Fatalf("filings after the cancellation: %+v", fl)
+		}
+		e.nudge(tb)
+		time.Sleep(20 * time.Millisecond)
 	}
 	for _, d := range domains {
 		var q struct{ Total int }
