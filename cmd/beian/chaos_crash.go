@@ -198,7 +198,7 @@ func (w *chaosWorld) replayProbe(ctx context.Context) func(context.Context) {
 func (w *chaosWorld) crashCustomer(ctx context.Context, n int, acks *ackBook) {
 	local := localAddr(1, n)
 	for ctx.Err() == nil {
-		acc, ok := w.customer()
+		acc, ok := w.customerKeeping(poolReserve)
 		if !ok {
 			return
 		}

@@ -100,8 +100,9 @@ func newChaosWorld(ctx context.Context, o chaosOptions, dsn sqlstore.DSN, dir st
 		}
 		accounts[s.name] = a
 	}
-	// Crash clients take one customer per filing; the other scenarios take a few more.
-	for range o.Clients*3 + 40 {
+	// Crash clients take one customer per filing, leaving poolReserve to
+	// the other scenarios.
+	for range o.Clients*3 + poolReserve {
 		a, err := staff(beian.RoleCustomer, "")
 		if err != nil {
 			w.close()
@@ -137,10 +138,18 @@ func (w *chaosWorld) close() {
 }
 
 // customer takes the next account of the pool; ok is false when it is used up.
-func (w *chaosWorld) customer() (chaosAccount, bool) {
+func (w *chaosWorld) customer() (chaosAccount, bool) { return w.customerKeeping(0) }
+
+// poolReserve is what the crash load leaves in the pool for the scenarios
+// after it (concurrency, bad input, rate limits take a few each).
+const poolReserve = 40
+
+// customerKeeping is customer, but refuses while no more than keep
+// accounts are left.
+func (w *chaosWorld) customerKeeping(keep int) (chaosAccount, bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.next >= len(w.customers) {
+	if w.next >= len(w.customers)-keep {
 		return chaosAccount{}, false
 	}
 	w.next++
