@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -32,32 +33,13 @@ type DB struct {
 
 	sigMu   sync.RWMutex
 	signals map[string][]func()
-
-	stmts sync.Map // query text → *sql.Stmt (QueryRow, SQLite)
 }
 
 // QueryRow runs a one-row query outside a transaction, as
-// SQL.QueryRowContext does, through a prepared statement kept for the
-// process's life on SQLite: the hot reads of every request (the session
-// behind a cookie, an order by id) then skip SQLite's parser, which costs
-// more than the lookup itself. PostgreSQL's driver caches statements by
-// itself. query must be a constant text (each distinct text is kept).
+// SQL.QueryRowContext does. (It once kept prepared statements for SQLite;
+// every SQLite connection now keeps its statements itself, stmtcache.go.)
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	if db.Driver != SQLite {
-		return db.SQL.QueryRowContext(ctx, query, args...)
-	}
-	if st, ok := db.stmts.Load(query); ok {
-		return st.(*sql.Stmt).QueryRowContext(ctx, args...)
-	}
-	st, err := db.SQL.PrepareContext(ctx, query)
-	if err != nil {
-		return db.SQL.QueryRowContext(ctx, query, args...) // the same error, from the driver
-	}
-	if prior, loaded := db.stmts.LoadOrStore(query, st); loaded {
-		st.Close()
-		st = prior.(*sql.Stmt)
-	}
-	return st.QueryRowContext(ctx, args...)
+	return db.SQL.QueryRowContext(ctx, query, args...)
 }
 
 // OnSignal registers fn to run after every committed transaction of this
@@ -105,9 +87,13 @@ func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
 		for _, p := range []string{"busy_timeout(15000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
 			q.Add("_pragma", p)
 		}
+		if dsn.CacheMB > 0 {
+			q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", dsn.CacheMB*1024)) // negative: KiB
+		}
 		q.Set("_txlock", "immediate")
-		db.SQL, err = sql.Open("sqlite", "file:"+escapePath(dsn.Path)+"?"+q.Encode())
-		if err == nil {
+		var conn driver.Connector
+		if conn, err = newSQLiteConnector("file:" + escapePath(dsn.Path) + "?" + q.Encode()); err == nil {
+			db.SQL = sql.OpenDB(conn) // each connection keeps its statements (stmtcache.go)
 			// One writer at a time is SQLite's model; a few connections let
 			// readers run beside it under WAL.
 			db.SQL.SetMaxOpenConns(8)
@@ -149,11 +135,6 @@ func escapePath(p string) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	db.stmts.Range(func(k, v any) bool {
-		v.(*sql.Stmt).Close()
-		db.stmts.Delete(k)
-		return true
-	})
 	return db.SQL.Close()
 }
 
