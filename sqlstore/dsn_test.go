@@ -35,6 +35,10 @@ func TestParseDSN(t *testing.T) {
 		{"ErrNoHost", "postgres:///x", "", "", "no PostgreSQL host"},
 		{"ErrMaxConnsWord", "postgres://u@db/x?max_conns=many", "", "", "max_conns=\"many\" is not a number"},
 		{"ErrMaxConnsZero", "postgres://u@db/x?max_conns=0", "", "", "from 1 to 10000"},
+		{"SQLiteCache", "sqlite://./big.db?cache_mb=512", SQLite, "./big.db", ""},
+		{"ErrSQLiteParam", "sqlite://./big.db?mode=ro", "", "", "only parameter a sqlite:// URL takes is cache_mb"},
+		{"ErrSQLiteCacheWord", "sqlite://./big.db?cache_mb=lots", "", "", `cache_mb="lots" is not a number`},
+		{"ErrSQLiteNoPath", "sqlite://?cache_mb=8", "", "", "names no file"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := ParseDSN(tc.in)
@@ -101,4 +105,21 @@ func passwordOf(s string) string {
 	}
 	_, pw, _ := strings.Cut(userinfo, ":")
 	return pw
+}
+
+// cache_mb reaches SQLite as its page cache and shows in the logged form.
+func TestSQLiteCacheMB(t *testing.T) {
+	d, err := ParseDSN("sqlite://" + t.TempDir() + "/c.db?cache_mb=64")
+	if err != nil || d.CacheMB != 64 || !strings.HasSuffix(d.String(), "?cache_mb=64") {
+		t.Fatalf("%+v %v", d, err)
+	}
+	db, err := Open(t.Context(), d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var kib int
+	if err := db.SQL.QueryRowContext(t.Context(), `PRAGMA cache_size`).Scan(&kib); err != nil || kib != -64*1024 {
+		t.Fatalf("cache_size = %d, %v; want -65536", kib, err)
+	}
 }

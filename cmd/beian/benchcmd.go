@@ -262,7 +262,7 @@ func printBench(w io.Writer, res benchResult) {
 // schemas in the given database. cleanup removes them unless keep is set.
 func benchScratch(ctx context.Context, dsn sqlstore.DSN, keep bool) (target, bulk sqlstore.DSN, cleanup func(), err error) {
 	if dsn.Driver == sqlstore.SQLite {
-		bulk = sqlstore.DSN{Driver: sqlstore.SQLite, Path: dsn.Path + ".bulk"}
+		bulk = sqlstore.DSN{Driver: sqlstore.SQLite, Path: dsn.Path + ".bulk", CacheMB: dsn.CacheMB}
 		rm := func() {
 			for _, s := range []string{"", "-wal", "-shm"} {
 				_ = os.Remove(bulk.Path + s)
