@@ -127,9 +127,55 @@ func Sharpness(img image.Image) float64 {
 	if gw < 3 || gh < 3 {
 		return 0
 	}
-	// Rows of the source are read into row (lumaRow), and each grey pixel
-	// sums its step×step box in the order dy, then dx.
+	grey := greyBoxes(img, b, step, gw, gh)
+	// The variance of the Laplacian over the inner pixels, in two passes
+	// (a running variance divides at every pixel).
+	n := float64((gw - 2) * (gh - 2))
+	var sum float64
+	for y := 1; y < gh-1; y++ {
+		for x := 1; x < gw-1; x++ {
+			i := y*gw + x
+			sum += grey[i-1] + grey[i+1] + grey[i-gw] + grey[i+gw] - 4*grey[i]
+		}
+	}
+	mean := sum / n
+	var m2 float64
+	for y := 1; y < gh-1; y++ {
+		for x := 1; x < gw-1; x++ {
+			i := y*gw + x
+			d := grey[i-1] + grey[i+1] + grey[i-gw] + grey[i+gw] - 4*grey[i] - mean
+			m2 += d * d
+		}
+	}
+	return m2 / n
+}
+
+// greyBoxes returns the gw×gh grey downscale of img (bounds b): each pixel
+// the mean of a step×step box of grey values 0–255. A grey PNG is summed
+// in integers; other images are read row by row (lumaRow) and summed in
+// the order dy, then dx.
+func greyBoxes(img image.Image, b image.Rectangle, step, gw, gh int) []float64 {
 	grey := make([]float64, gw*gh)
+	area := float64(step * step)
+	if m, ok := img.(*image.Gray); ok {
+		acc := make([]uint32, gw)
+		for y := range gh {
+			clear(acc)
+			for dy := range step {
+				pix := m.Pix[m.PixOffset(b.Min.X, b.Min.Y+y*step+dy):]
+				pix = pix[:gw*step]
+				for x := range acc {
+					for _, v := range pix[x*step : x*step+step] {
+						acc[x] += uint32(v)
+					}
+				}
+			}
+			for x, v := range acc {
+				grey[y*gw+x] = float64(v) / area
+			}
+		}
+		return grey
+	}
 	row, acc := make([]float64, gw*step), make([]float64, gw)
 	read := lumaRow(img)
 	for y := range gh {
@@ -137,30 +183,18 @@ func Sharpness(img image.Image) float64 {
 		for dy := range step {
 			read(b.Min.X, b.Min.Y+y*step+dy, row)
 			for x := range gw {
-				box := row[x*step : x*step+step]
 				sum := acc[x]
-				for _, v := range box {
+				for _, v := range row[x*step : x*step+step] {
 					sum += v
 				}
 				acc[x] = sum
 			}
 		}
 		for x := range gw {
-			grey[y*gw+x] = acc[x] / float64(step*step)
+			grey[y*gw+x] = acc[x] / area
 		}
 	}
-	var n, mean, m2 float64
-	for y := 1; y < gh-1; y++ {
-		for x := 1; x < gw-1; x++ {
-			i := y*gw + x
-			lap := grey[i-1] + grey[i+1] + grey[i-gw] + grey[i+gw] - 4*grey[i]
-			n++ // Welford's running variance
-			d := lap - mean
-			mean += d / n
-			m2 += d * (lap - mean)
-		}
-	}
-	return m2 / n
+	return grey
 }
 
 // lumaRow returns a reader of img's grey values, 0–255: read(x0, y, dst)
