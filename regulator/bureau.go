@@ -172,9 +172,6 @@ func (r *Registry) Decide(ctx context.Context, rv Reviewer, submissionID string,
 				return err
 			}
 		}
-		if err := lockEvents(ctx, tx, provider); err != nil {
-			return err
-		}
 		sub, err := loadSubmission(ctx, tx, strings.TrimSpace(submissionID))
 		if err != nil {
 			return err
@@ -189,7 +186,7 @@ func (r *Registry) Decide(ctx context.Context, rv Reviewer, submissionID string,
 			if res.SubjectNumber, res.Websites, err = r.approve(ctx, tx, &sub); err != nil {
 				return err
 			}
-		} else if _, err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventRejected, beian.RejectedPayload{Items: d.Items}); err != nil {
+		} else if err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventRejected, beian.RejectedPayload{Items: d.Items}); err != nil {
 			return err
 		}
 		if err := setStatus(ctx, tx, sub.ID, res.Status, ""); err != nil {

@@ -90,13 +90,6 @@ func (r *Registry) approve(ctx context.Context, tx *sqlstore.Tx, sub *StoredSubm
 		if err != nil {
 			return "", nil, err
 		}
-		for _, p := range providers {
-			if p != sub.Provider {
-				if err := lockEvents(ctx, tx, p); err != nil {
-					return "", nil, err
-				}
-			}
-		}
 		c, err := r.applyCancel(ctx, tx, sub)
 		if err != nil {
 			return "", nil, err
@@ -125,7 +118,7 @@ func (r *Registry) approve(ctx context.Context, tx *sqlstore.Tx, sub *StoredSubm
 	for _, w := range sites {
 		websites = append(websites, w.Number)
 	}
-	if _, err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventApproved,
+	if err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventApproved,
 		beian.ApprovedPayload{SubjectNumber: sub.SubjectNumber, Websites: sites}); err != nil {
 		return "", nil, err
 	}

@@ -108,11 +108,6 @@ func (r *Registry) deskCancelTx(ctx context.Context, tx *sqlstore.Tx, f deskFili
 	if err != nil {
 		return dc, err
 	}
-	for _, p := range providers { // event heads first (lockEvents), sorted
-		if err := lockEvents(ctx, tx, p); err != nil {
-			return dc, err
-		}
-	}
 	names := []string{f.websiteName}
 	if f.website == "" {
 		if names, err = strings1(ctx, tx, `SELECT name FROM registry_websites WHERE subject_id = $1 AND status = 'active' ORDER BY site`, f.subjectID); err != nil {

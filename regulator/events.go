@@ -3,6 +3,7 @@ package regulator
 import (
 	"context"
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -16,35 +17,75 @@ const (
 	MaxEventPage     = 1000
 )
 
-// lockEvents takes the provider's event head in tx, creating it if needed,
-// and holds it until tx ends. Every transaction that emits events of the
-// provider calls it before its first registry write (lock order: event head,
-// then the audit head), so that the provider's events commit in id order
-// and a reader never skips an id that commits late (connector contract:
-// delivered in ID order per provider).
-func lockEvents(ctx context.Context, tx *sqlstore.Tx, provider string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO registry_event_heads (provider, last_id, updated_at) VALUES ($1, 0, $2)
-		ON CONFLICT (provider) DO UPDATE SET updated_at = excluded.updated_at`, provider, sqlstore.Micro(tx.Now))
-	return sqlstore.MapErr(err)
+// Events of a provider commit in id order, so that a reader paging by id
+// never skips an id that commits late (connector contract: delivered in ID
+// order per provider). The provider's event head (registry_event_heads)
+// serialises the transactions that write its events — but only from the
+// moment they write them: emit keeps a transaction's events, and they are
+// written at its end, just before the commit (sqlstore.Tx.BeforeCommit),
+// under the heads of their providers taken in name order. The rest of the
+// transaction — reads, checks, its own row locks, the audit record (lock
+// order: submissions, confirmations, audit head, event heads) — runs beside
+// other transactions of the same provider instead of queueing behind them.
+// Under the API load (issue 9) the head had been held for whole
+// transactions, and SMS confirmations and bureau decisions queued on it.
+
+// pendingEvent is an event emit keeps until the transaction's end.
+type pendingEvent struct {
+	provider, submissionID, order string
+	typ                           beian.EventType
+	payload                       string
 }
 
-// emit appends one event for the provider in tx (after lockEvents) and
-// returns its id. The payload is stored as JSON; it never holds a password
-// or a code (Rule PWD-1).
-func emit(ctx context.Context, tx *sqlstore.Tx, provider, submissionID, order string, typ beian.EventType, payload any) (int64, error) {
+type pendingEventsKey struct{}
+
+// pendingEvents is what a transaction has emitted, by provider.
+type pendingEvents struct{ byProvider map[string][]pendingEvent }
+
+// emit appends one event for the provider in tx; it is written when tx
+// commits (see above). The payload is stored as JSON; it never holds a
+// password or a code (Rule PWD-1).
+func emit(ctx context.Context, tx *sqlstore.Tx, provider, submissionID, order string, typ beian.EventType, payload any) error {
 	js, err := json.Marshal(payload)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var id int64
-	err = tx.QueryRowContext(ctx, `INSERT INTO registry_events (provider, submission_id, order_number, type, payload, at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, provider, submissionID, order, string(typ), string(js), sqlstore.Micro(tx.Now)).Scan(&id)
-	if err != nil {
-		return 0, sqlstore.MapErr(err)
+	pe := tx.Stash(pendingEventsKey{}, func() any {
+		pe := &pendingEvents{byProvider: map[string][]pendingEvent{}}
+		tx.BeforeCommit(func(ctx context.Context) error { return pe.write(ctx, tx) })
+		return pe
+	}).(*pendingEvents)
+	pe.byProvider[provider] = append(pe.byProvider[provider], pendingEvent{provider, submissionID, order, typ, string(js)})
+	return nil
+}
+
+// write takes each provider's event head, in name order, and inserts its
+// events in the order they were emitted.
+func (pe *pendingEvents) write(ctx context.Context, tx *sqlstore.Tx) error {
+	providers := make([]string, 0, len(pe.byProvider))
+	for p := range pe.byProvider {
+		providers = append(providers, p)
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE registry_event_heads SET last_id = $1 WHERE provider = $2 AND last_id < $1`, id, provider)
+	sort.Strings(providers)
+	for _, p := range providers {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO registry_event_heads (provider, last_id, updated_at) VALUES ($1, 0, $2)
+			ON CONFLICT (provider) DO UPDATE SET updated_at = excluded.updated_at`, p, sqlstore.Micro(tx.Now)); err != nil {
+			return sqlstore.MapErr(err)
+		}
+		var last int64
+		for _, e := range pe.byProvider[p] {
+			err := tx.QueryRowContext(ctx, `INSERT INTO registry_events (provider, submission_id, order_number, type, payload, at)
+				VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.provider, e.submissionID, e.order, string(e.typ), e.payload, sqlstore.Micro(tx.Now)).Scan(&last)
+			if err != nil {
+				return sqlstore.MapErr(err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE registry_event_heads SET last_id = $1 WHERE provider = $2 AND last_id < $1`, last, p); err != nil {
+			return sqlstore.MapErr(err)
+		}
+	}
 	tx.Signal(EventsSignal)
-	return id, sqlstore.MapErr(err)
+	return nil
 }
 
 // EventsSignal is the sqlstore signal raised when a transaction that

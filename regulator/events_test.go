@@ -1,8 +1,11 @@
 package regulator
 
 import (
+	"fmt"
 	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/sqlstore"
@@ -16,10 +19,7 @@ func TestEvents(t *testing.T) {
 		err := e.DB.InTx(e.ctx, func(tx *sqlstore.Tx) error {
 			for i := range 5 {
 				for _, p := range []string{provA, provB} {
-					if err := lockEvents(e.ctx, tx, p); err != nil {
-						return err
-					}
-					if _, err := emit(e.ctx, tx, p, "s"+strconv.Itoa(i), "O-"+p, beian.EventReturned, beian.ReturnedPayload{Reason: p}); err != nil {
+					if err := emit(e.ctx, tx, p, "s"+strconv.Itoa(i), "O-"+p, beian.EventReturned, beian.ReturnedPayload{Reason: p}); err != nil {
 						return err
 					}
 				}
@@ -77,5 +77,110 @@ func TestEvents(t *testing.T) {
 				}
 			}
 		})
+	})
+}
+
+// Connector contract (delivered in ID order per provider): transactions
+// that emit events of one provider at the same time, each holding its
+// events a while before committing, never let a reader paging by cursor
+// skip an event — a later id never becomes visible before an earlier one.
+func TestEventsConcurrentNoSkip(t *testing.T) {
+	t.Parallel()
+	each(t, func(t *testing.T, e *env) {
+		const writers, perWriter = 6, 15
+		var wg sync.WaitGroup
+		errs := make(chan error, writers+1)
+		done := make(chan struct{})
+		seen := map[int64]int{}
+		var order []int64
+		read := func(cursor string) (string, error) {
+			for {
+				page, err := e.Events(e.ctx, provA, cursor, 7)
+				if err != nil || len(page.Events) == 0 {
+					return cursor, err
+				}
+				for _, ev := range page.Events {
+					seen[ev.ID]++
+					order = append(order, ev.ID)
+				}
+				cursor = page.Next
+			}
+		}
+		var cursor string
+		readerDone := make(chan struct{})
+		go func() {
+			defer close(readerDone)
+			for {
+				var err error
+				if cursor, err = read(cursor); err != nil {
+					errs <- err
+					return
+				}
+				select {
+				case <-done:
+					return
+				default:
+					time.Sleep(200 * time.Microsecond)
+				}
+			}
+		}()
+		for w := range writers {
+			wg.Go(func() {
+				for i := range perWriter {
+					err := e.DB.InTx(e.ctx, func(tx *sqlstore.Tx) error {
+						for k := range 1 + (w+i)%2 {
+							sub := fmt.Sprintf("w%d-%d-%d", w, i, k)
+							if err := emit(e.ctx, tx, provA, sub, "O-"+sub, beian.EventReturned, beian.ReturnedPayload{Reason: sub}); err != nil {
+								return err
+							}
+							if err := emit(e.ctx, tx, provB, sub, "O-"+sub, beian.EventReturned, beian.ReturnedPayload{Reason: sub}); err != nil {
+								return err
+							}
+						}
+						time.Sleep(time.Duration((w*7+i*3)%4) * time.Millisecond) // hold the events before the commit
+						return nil
+					})
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		close(done)
+		<-readerDone
+		cursor, err := read(cursor) // what committed after the reader's last page
+		if err != nil {
+			t.Fatal(err)
+		}
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		var all []int64
+		rows, err := e.DB.SQL.QueryContext(e.ctx, `SELECT id FROM registry_events WHERE provider = $1 ORDER BY id`, provA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, id)
+		}
+		rows.Close()
+		if len(all) == 0 || len(order) != len(all) {
+			t.Fatalf("the reader saw %d events of %d (skipped or doubled)", len(order), len(all))
+		}
+		for i, id := range all {
+			if order[i] != id || seen[id] != 1 {
+				t.Fatalf("event %d: the reader saw id %d (%d times), the table holds %d", i, order[i], seen[id], id)
+			}
+		}
+		if cursor != strconv.FormatInt(all[len(all)-1], 10) {
+			t.Fatalf("cursor %q after the last event %d", cursor, all[len(all)-1])
+		}
 	})
 }

@@ -57,7 +57,7 @@ func (r *Registry) issuePassword(ctx context.Context, tx *sqlstore.Tx, sub Store
 	if err := enqueue(ctx, tx, person, TemplatePasswordIssued, data); err != nil {
 		return err
 	}
-	if _, err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventPasswordIssued,
+	if err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventPasswordIssued,
 		beian.PasswordIssuedPayload{SubjectNumber: subjectNumber}); err != nil {
 		return err
 	}

@@ -32,9 +32,6 @@ func (r *Registry) policyDecide(ctx context.Context, tx *sqlstore.Tx, tm timer.T
 		return err
 	}
 	ctx = WithActor(ctx, PolicyActor)
-	if err := lockEvents(ctx, tx, provider); err != nil {
-		return err
-	}
 	sub, err := loadSubmission(ctx, tx, tm.Ref)
 	if err != nil || sub.Status != SubmissionBureau {
 		return err
@@ -108,7 +105,7 @@ func (r *Registry) decideTx(ctx context.Context, tx *sqlstore.Tx, sub StoredSubm
 		if _, _, err := r.approve(ctx, tx, &sub); err != nil {
 			return err
 		}
-	} else if _, err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventRejected, beian.RejectedPayload{Items: d.Items}); err != nil {
+	} else if err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventRejected, beian.RejectedPayload{Items: d.Items}); err != nil {
 		return err
 	}
 	if err := setStatus(ctx, tx, sub.ID, status, ""); err != nil {

@@ -191,7 +191,7 @@ func (r *Registry) returnSubmission(ctx context.Context, tx *sqlstore.Tx, sub St
 	if err := registryTimers().Cancel(ctx, tx, TimerSMSDeadline, sub.ID); err != nil {
 		return err
 	}
-	if _, err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventReturned, beian.ReturnedPayload{Reason: reason}); err != nil {
+	if err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventReturned, beian.ReturnedPayload{Reason: reason}); err != nil {
 		return err
 	}
 	before := submissionAudit(sub)
@@ -208,9 +208,6 @@ func (r *Registry) smsDeadline(ctx context.Context, tx *sqlstore.Tx, tm timer.Ti
 		return nil
 	}
 	if err != nil {
-		return err
-	}
-	if err := lockEvents(ctx, tx, provider); err != nil {
 		return err
 	}
 	sub, err := loadSubmission(ctx, tx, tm.Ref)

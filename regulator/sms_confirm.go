@@ -3,7 +3,6 @@ package regulator
 import (
 	"context"
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/beian/beian"
@@ -90,9 +89,9 @@ func (r *Registry) ConfirmSMS(ctx context.Context, code, phone, certLast6, clien
 	return res, err
 }
 
-// lockCandidates locks the event heads of the providers concerned, then
-// reads the phone's pending confirmations of orders in SMS confirmation
-// (lock order: event heads, submissions, confirmations, audit head).
+// lockCandidates reads the phone's pending confirmations of orders in SMS
+// confirmation, locked on PostgreSQL (lock order: submissions,
+// confirmations, audit head, event heads — events.go).
 func (r *Registry) lockCandidates(ctx context.Context, tx *sqlstore.Tx, phone string) ([]candidate, error) {
 	const q = `SELECT c.submission_id, s.provider, c.role, c.cert_last6, c.code_hash, c.failures FROM registry_confirmations c
 		JOIN registry_submissions s ON s.id = c.submission_id
@@ -113,35 +112,10 @@ func (r *Registry) lockCandidates(ctx context.Context, tx *sqlstore.Tx, phone st
 		}
 		return out, rows.Err()
 	}
-	cands, err := read(q)
-	if err != nil || len(cands) == 0 {
-		return cands, err
+	if tx.Driver == sqlstore.Postgres {
+		return read(q + ` FOR UPDATE`)
 	}
-	providers := map[string]bool{}
-	for _, c := range cands {
-		providers[c.provider] = true
-	}
-	names := make([]string, 0, len(providers))
-	for p := range providers {
-		names = append(names, p)
-	}
-	sort.Strings(names)
-	for _, p := range names {
-		if err := lockEvents(ctx, tx, p); err != nil {
-			return nil, err
-		}
-	}
-	if tx.Driver != sqlstore.Postgres {
-		return cands, nil
-	}
-	cands, err = read(q + ` FOR UPDATE`) // again under lock: the rows may have moved meanwhile
-	for _, c := range cands {
-		if err == nil && !providers[c.provider] { // an order that arrived meanwhile
-			providers[c.provider] = true
-			err = lockEvents(ctx, tx, c.provider)
-		}
-	}
-	return cands, err
+	return read(q)
 }
 
 // confirm records a right entry: every role of the person in the order.
@@ -176,7 +150,7 @@ func (r *Registry) confirm(ctx context.Context, tx *sqlstore.Tx, c candidate, ph
 		if err != nil {
 			return res, err
 		}
-		if _, err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventSMSConfirmed, cs); err != nil {
+		if err := emit(ctx, tx, sub.Provider, sub.ID, sub.OrderNumber, beian.EventSMSConfirmed, cs); err != nil {
 			return res, err
 		}
 	}

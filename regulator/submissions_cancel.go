@@ -105,9 +105,6 @@ func (r *Registry) emptyShell(ctx context.Context, tx *sqlstore.Tx, tm timer.Tim
 	if err := json.Unmarshal([]byte(tm.Payload), &p); err != nil {
 		return err
 	}
-	if err := lockEvents(ctx, tx, p.Provider); err != nil {
-		return err
-	}
 	var status string
 	var open int
 	err := tx.QueryRowContext(ctx, `SELECT w.status, (SELECT COUNT(*) FROM registry_access a WHERE a.website_id = w.id AND a.until = 0)
@@ -133,7 +130,7 @@ func emitCancelled(ctx context.Context, tx *sqlstore.Tx, provider, submissionID,
 		numbers = append(numbers, c.Subject)
 	}
 	for _, n := range numbers {
-		if _, err := emit(ctx, tx, provider, submissionID, order, beian.EventCancelled, beian.CancelledPayload{Number: n, Reason: reason}); err != nil {
+		if err := emit(ctx, tx, provider, submissionID, order, beian.EventCancelled, beian.CancelledPayload{Number: n, Reason: reason}); err != nil {
 			return err
 		}
 	}

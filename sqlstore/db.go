@@ -148,9 +148,35 @@ type Tx struct {
 	Driver string
 	Now    time.Time
 
-	afterCommit []func()
-	db          *DB
-	signalled   map[string]bool
+	afterCommit  []func()
+	beforeCommit []func(context.Context) error
+	db           *DB
+	signalled    map[string]bool
+	stash        map[any]any
+}
+
+// BeforeCommit registers fn to run at the end of the transaction, just
+// before its commit, in registration order; an error rolls the transaction
+// back and is InTx's error. Work that takes a lock many transactions queue
+// on (e.g. the head of an ordered feed) goes here so that the lock is held
+// only for that work and the commit, not for the whole transaction.
+func (tx *Tx) BeforeCommit(fn func(context.Context) error) {
+	tx.beforeCommit = append(tx.beforeCommit, fn)
+}
+
+// Stash returns the value the transaction keeps under key, made by mk on
+// first use: per-transaction state of a store (e.g. what a BeforeCommit
+// function will write).
+func (tx *Tx) Stash(key any, mk func() any) any {
+	if v, ok := tx.stash[key]; ok {
+		return v
+	}
+	if tx.stash == nil {
+		tx.stash = map[any]any{}
+	}
+	v := mk()
+	tx.stash[key] = v
+	return v
 }
 
 // Signal asks that the DB's OnSignal functions of topic run once this
@@ -217,6 +243,11 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}()
 	if err = fn(tx); err != nil {
 		return err
+	}
+	for i := 0; i < len(tx.beforeCommit); i++ { // a function may register another
+		if err = tx.beforeCommit[i](ctx); err != nil {
+			return err
+		}
 	}
 	if err = mapErr(sqlTx.Commit()); err != nil {
 		return err
