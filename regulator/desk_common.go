@@ -85,8 +85,7 @@ func (r *Registry) deskSubject(ctx context.Context, tx *sqlstore.Tx, code, numbe
 
 // servingProviders maps each provider with active access to an active
 // website of the subject (only the website, when one is named) to the
-// website numbers it serves, and returns the providers sorted: the order
-// in which their event heads are locked.
+// website numbers it serves, and returns the providers sorted.
 func servingProviders(ctx context.Context, tx *sqlstore.Tx, subjectID int64, website string) (map[string][]string, []string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT a.provider, w.number FROM registry_access a JOIN registry_websites w ON w.id = a.website_id
 		WHERE w.subject_id = $1 AND w.status = 'active' AND a.until = 0 AND ($2 = '' OR w.number = $2) ORDER BY a.provider, w.site`, subjectID, website)

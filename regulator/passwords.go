@@ -169,8 +169,7 @@ type prehashedKey struct{}
 // withNewPassword returns ctx carrying a new password and its argon2id
 // hash, made now: a decision that may issue one (a first filing's
 // approval) hashes before its transaction, not while it holds the
-// provider's event lock (argon2id costs tens of milliseconds of CPU, and
-// every other decision and confirmation of that provider waits on the lock).
+// submission's row lock (argon2id costs tens of milliseconds of CPU).
 func withNewPassword(ctx context.Context) (context.Context, error) {
 	pw, err := NewPassword()
 	if err != nil {

@@ -85,8 +85,8 @@ func failedCheckItem(e *beian.Error) beian.ReviewItem {
 		Suggestion: "请按核查结果修改后重新提交。 / Correct the data the check names and submit again."}
 }
 
-// decideTx records a decision on sub, in bureau review and loaded under
-// the provider's event lock in tx, exactly as Decide does in its own
+// decideTx records a decision on sub, in bureau review and loaded (locked)
+// in tx, exactly as Decide does in its own
 // transaction: the effects of an approval (approve) or a rejected event
 // with the items, the status, the audit record. A timer handler must write
 // in the firing transaction, and Decide opens a transaction of its own (on
