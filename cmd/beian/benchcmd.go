@@ -1,11 +1,11 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,6 +36,7 @@ type benchOptions struct {
 	batch        int
 	seed         int64
 	keep         bool
+	resumeSecs   float64 // SQLite: the file holds the import already, which took this long
 }
 
 // benchCommand is `beian bench registry|gate|api …`; never part of `go test`.
@@ -57,6 +58,7 @@ func benchCommand() *command {
 			fs.Int64Var(&o.seed, "seed", 1, "seed of the synthetic filings")
 			fs.StringVar(&o.jsonPath, "json", "", "also write the figures as JSON to this `file`")
 			fs.BoolVar(&o.keep, "keep", false, "keep the scratch schemas or files")
+			fs.Float64Var(&o.resumeSecs, "resume-import", 0, "registry, SQLite: the file already holds this benchmark's import (same --n and --seed; e.g. a run stopped in its bulk load), which took this many `seconds`: measure only the bulk load and the lookups")
 			benchAPIFlags(fs, &api)
 		},
 		run: func(e *env, fs *flag.FlagSet) error {
@@ -131,8 +133,17 @@ func benchRegistry(ctx context.Context, e *env, o benchOptions) error {
 		return err
 	}
 	var held int
-	if err := d.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM registry_subjects`).Scan(&held); err != nil || held > 0 {
-		return cmp.Or(err, fmt.Errorf("the registry at %s already holds %d subjects: the benchmark needs an empty one (a new SQLite file)", target, held))
+	if err := d.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM registry_subjects`).Scan(&held); err != nil {
+		return err
+	}
+	if o.resumeSecs > 0 {
+		if dsn.Driver != sqlstore.SQLite || held == 0 {
+			return usagef("beian bench registry: --resume-import needs a SQLite file that holds the benchmark's import (%d subjects there)", held)
+		}
+		return benchResume(ctx, e, o, d, r0(d), bulk, held)
+	}
+	if held > 0 {
+		return fmt.Errorf("the registry at %s already holds %d subjects: the benchmark needs an empty one (a new SQLite file)", target, held)
 	}
 	f, err := os.CreateTemp("", "beian-bench-*.csv")
 	if err != nil {
@@ -170,6 +181,38 @@ func benchRegistry(ctx context.Context, e *env, o benchOptions) error {
 		return fmt.Errorf("the import wrote %d of %d rows (%d bad): the generator and the importer disagree", st.Imported, o.n, st.Bad)
 	}
 	res.Subjects, res.ImportRate = st.Subjects, float64(o.n)/res.ImportSecs
+	return benchFinish(ctx, e, o, d, r, bulk, sample, res)
+}
+
+// benchResume measures the bulk load and the lookups of a SQLite file that
+// holds the import already (--resume-import).
+func benchResume(ctx context.Context, e *env, o benchOptions, d *sqlstore.DB, r *regulator.Registry, bulk sqlstore.DSN, subjects int) error {
+	if r == nil {
+		return errors.New("the registry could not be opened")
+	}
+	fmt.Fprintf(e.stderr, "regenerating the sample of %d synthetic filings (seed %d) …\n", o.n, o.seed)
+	sample, err := regulator.WriteSynthetic(io.Discard, o.n, o.seed, o.queries)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	res := benchResult{Engine: d.Driver, Rows: o.n, Subjects: subjects, Seed: o.seed, Batch: o.batch, ShareTarget: targetImportShare,
+		ImportSecs: o.resumeSecs, ImportRate: float64(o.n) / o.resumeSecs}
+	return benchFinish(ctx, e, o, d, r, bulk, sample, res)
+}
+
+// r0 opens the registry of d, nil on error.
+func r0(d *sqlstore.DB) *regulator.Registry {
+	r, err := regulator.New(d)
+	if err != nil {
+		return nil
+	}
+	return r
+}
+
+// benchFinish runs the bulk load and the lookups after the import and
+// reports.
+func benchFinish(ctx context.Context, e *env, o benchOptions, d *sqlstore.DB, r *regulator.Registry, bulk sqlstore.DSN, sample regulator.BenchSample, res benchResult) error {
+	var err error
 	fmt.Fprintf(e.stderr, "bulk-loading the same rows into a fresh copy of the tables …\n")
 	if res.BulkMethod, res.BulkSecs, err = bulkLoad(ctx, d, bulk); err != nil {
 		return fmt.Errorf("bulk load: %w", err)
@@ -372,28 +415,68 @@ func bulkLoad(ctx context.Context, src *sqlstore.DB, dst sqlstore.DSN) (method s
 	}
 	defer tx.Rollback()
 	for _, t := range benchTables {
-		cols, rows, err := readTable(ctx, src, t)
-		if err != nil {
-			return "", 0, err
-		}
-		err = timed(func() error {
-			st, err := tx.PrepareContext(ctx, `INSERT INTO `+t+` (`+strings.Join(cols, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(cols)-1)+`)`)
+		// Read in chunks by rowid (not timed), so that ten million filings'
+		// status history never has to fit in memory at once.
+		var st *sql.Stmt
+		for after := int64(0); ; {
+			cols, rows, last, err := readChunk(ctx, src, t, after, 200_000)
 			if err != nil {
-				return err
+				return "", 0, err
 			}
-			defer st.Close()
-			for _, row := range rows {
-				if _, err := st.ExecContext(ctx, row...); err != nil {
-					return err
+			if len(rows) == 0 {
+				break
+			}
+			after = last
+			err = timed(func() error {
+				if st == nil {
+					if st, err = tx.PrepareContext(ctx, `INSERT INTO `+t+` (`+strings.Join(cols, ", ")+`) VALUES (?`+strings.Repeat(", ?", len(cols)-1)+`)`); err != nil {
+						return err
+					}
 				}
+				for _, row := range rows {
+					if _, err := st.ExecContext(ctx, row...); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return "", 0, fmt.Errorf("%s: %w", t, err)
 			}
-			return nil
-		})
-		if err != nil {
-			return "", 0, fmt.Errorf("%s: %w", t, err)
+		}
+		if st != nil {
+			st.Close()
 		}
 	}
 	return "prepared inserts", spent.Seconds(), timed(tx.Commit)
+}
+
+// readChunk reads up to n rows of a SQLite table after rowid after, in
+// rowid order, and returns the last rowid read.
+func readChunk(ctx context.Context, db *sqlstore.DB, table string, after int64, n int) ([]string, [][]any, int64, error) {
+	rows, err := db.SQL.QueryContext(ctx, `SELECT rowid, * FROM `+table+` WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, n)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	var out [][]any
+	last := after
+	for rows.Next() {
+		vals, ptrs := make([]any, len(cols)), make([]any, len(cols))
+		ptrs[0] = &last
+		for i := 1; i < len(vals); i++ {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, 0, err
+		}
+		out = append(out, vals[1:])
+	}
+	return cols[1:], out, last, rows.Err()
 }
 
 // readTable reads all rows of a table.
