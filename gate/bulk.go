@@ -2,12 +2,14 @@ package gate
 
 import "unsafe"
 
-// bulkLoader feeds a snapshot's rows into an index in batches: it hashes
-// a batch, reads the home slot of every row (independent loads, which
-// the processor overlaps: one cache miss's wait for the whole batch
-// instead of one per row), then sets the rows, whose slots are in cache
-// by then. Over ten million domains the table is far bigger than any
-// cache, and a row's probe would otherwise wait for memory alone.
+// bulkLoader feeds a snapshot's rows into an index in batches: it packs
+// and hashes a batch, reads the two buckets of every row (independent
+// loads, which the processor overlaps: one cache miss's wait for the
+// whole batch instead of one per row), then sets the rows, whose buckets
+// are in cache by then, in one change of the index (one seq increment
+// before and one after). Over ten million domains the table is far bigger
+// than any cache, and a row's insertion would otherwise wait for memory
+// alone.
 type bulkLoader struct {
 	ix   *index
 	buf  []byte // the batch's names and numbers
@@ -28,7 +30,7 @@ func newBulkLoader(ix *index) *bulkLoader {
 
 // add queues a row; domain and number are copied.
 func (b *bulkLoader) add(domain, number []byte, code uint8) {
-	if code == codeEmpty || len(domain) == 0 || len(domain) > 255 {
+	if code == codeEmpty || code > codeLapsed || len(domain) == 0 || len(domain) > 255 {
 		return
 	}
 	r := bulkRow{code: code}
@@ -45,16 +47,30 @@ func (b *bulkLoader) add(domain, number []byte, code uint8) {
 
 // flush sets the queued rows.
 func (b *bulkLoader) flush() {
+	if len(b.rows) == 0 {
+		return
+	}
+	ix := b.ix
+	var keys [bulkBatch]key
 	var hashes [bulkBatch]uint64
-	slots := b.ix.slots
+	bytes := 0
 	for i, r := range b.rows {
-		h := b.ix.hash(b.str(r.name))
-		hashes[i] = h
-		b.sink += slots[home(h, len(slots))]
+		keys[i] = keyOf(b.str(r.name))
+		hashes[i] = ix.hs.hash(keys[i])
+		bytes += 2 + len(keys[i].rest) + 2 + r.num[1] - r.num[0] // a tail and a raw number at most
 	}
+	ix.prepare(len(b.rows), bytes)
+	bs := ix.tab.buckets
+	for i := range b.rows {
+		i1, i2 := homes(hashes[i], len(bs))
+		b.sink += bs[i1][0] + bs[i2][0]
+	}
+	ix.seq.Add(1)
 	for i, r := range b.rows {
-		b.ix.setHashed(b.str(r.name), hashes[i], r.code, b.str(r.num))
+		ix.setKeyed(b.str(r.name), keys[i], hashes[i], r.code, b.str(r.num))
 	}
+	ix.seq.Add(1)
+	ix.settle()
 	b.rows, b.buf = b.rows[:0], b.buf[:0]
 }
 

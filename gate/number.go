@@ -6,7 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// Website numbers are kept in the index arena beside each domain, so that
+// Website numbers are kept in the index arena, shared by the domains of a
+// website where a snapshot delivers them one after the other, so that
 // /api/v1/gate/check can name the filing (Rule GATE-1). Almost every number
 // has the shape 京ICP备2026001234号-3 (Rule NUM-1); that shape is stored in
 // 7 or 9 bytes instead of 25, which keeps the index under its budget of 40
@@ -20,6 +21,7 @@ import (
 //	           website suffix), 5 bytes of serial (little endian) and, with
 //	           0x20, 2 bytes of website suffix
 //	0xFF       raw: one length byte, then the bytes (at most 255)
+//	0xFE       never: it tags the index's tail entries (index.go)
 const (
 	numNone = 0
 	numRaw  = 0xFF
@@ -182,4 +184,21 @@ func appendDecoded(dst, b []byte) ([]byte, int) {
 		}
 	}
 	return append(dst, sd[i:]...), 9
+}
+
+// encodedNumber is the encoded number at the start of b, or false when it
+// runs past b (a reader's torn read).
+func encodedNumber(b []byte) ([]byte, bool) {
+	switch {
+	case len(b) == 0:
+		return nil, false
+	case b[0] == numNone:
+		return b[:1], true
+	case len(b) < 2:
+		return nil, false
+	}
+	if n := numberSize(b); n <= len(b) {
+		return b[:n], true
+	}
+	return nil, false
 }
