@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -136,11 +135,15 @@ func benchRegistry(ctx context.Context, e *env, o benchOptions) error {
 	if err := d.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM registry_subjects`).Scan(&held); err != nil {
 		return err
 	}
+	r, err := regulator.New(d)
+	if err != nil {
+		return err
+	}
 	if o.resumeSecs > 0 {
 		if dsn.Driver != sqlstore.SQLite || held == 0 {
 			return usagef("beian bench registry: --resume-import needs a SQLite file that holds the benchmark's import (%d subjects there)", held)
 		}
-		return benchResume(ctx, e, o, d, r0(d), bulk, held)
+		return benchResume(ctx, e, o, d, r, bulk, held)
 	}
 	if held > 0 {
 		return fmt.Errorf("the registry at %s already holds %d subjects: the benchmark needs an empty one (a new SQLite file)", target, held)
@@ -159,10 +162,6 @@ func benchRegistry(ctx context.Context, e *env, o benchOptions) error {
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
 	}
-	if err != nil {
-		return err
-	}
-	r, err := regulator.New(d)
 	if err != nil {
 		return err
 	}
@@ -187,9 +186,6 @@ func benchRegistry(ctx context.Context, e *env, o benchOptions) error {
 // benchResume measures the bulk load and the lookups of a SQLite file that
 // holds the import already (--resume-import).
 func benchResume(ctx context.Context, e *env, o benchOptions, d *sqlstore.DB, r *regulator.Registry, bulk sqlstore.DSN, subjects int) error {
-	if r == nil {
-		return errors.New("the registry could not be opened")
-	}
 	fmt.Fprintf(e.stderr, "regenerating the sample of %d synthetic filings (seed %d) …\n", o.n, o.seed)
 	sample, err := regulator.WriteSynthetic(io.Discard, o.n, o.seed, o.queries)
 	if err != nil {
@@ -198,15 +194,6 @@ func benchResume(ctx context.Context, e *env, o benchOptions, d *sqlstore.DB, r 
 	res := benchResult{Engine: d.Driver, Rows: o.n, Subjects: subjects, Seed: o.seed, Batch: o.batch, ShareTarget: targetImportShare,
 		ImportSecs: o.resumeSecs, ImportRate: float64(o.n) / o.resumeSecs}
 	return benchFinish(ctx, e, o, d, r, bulk, sample, res)
-}
-
-// r0 opens the registry of d, nil on error.
-func r0(d *sqlstore.DB) *regulator.Registry {
-	r, err := regulator.New(d)
-	if err != nil {
-		return nil
-	}
-	return r
 }
 
 // benchFinish runs the bulk load and the lookups after the import and
