@@ -18,6 +18,9 @@ func FuzzCheck(f *testing.F) {
 	g := testGate(f, map[string]beian.GateReason{"example.com": beian.GateServed, "xn--fsqu00a.xn--fiqs8s": beian.GateServed, "pending.cn": beian.GatePending})
 	f.Fuzz(func(t *testing.T, host string) {
 		r := g.Check(host)
+		if want := checkRef(g, host); r != want {
+			t.Fatalf("Check(%q) = %+v; normalising first gives %+v", host, r, want)
+		}
 		if r.Allowed != (r.Reason == beian.GateServed) {
 			t.Fatalf("Check(%q) = %+v: allowed and reason disagree", host, r)
 		}

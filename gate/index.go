@@ -953,17 +953,27 @@ func (v *view) offset(ref int) (uint32, bool) {
 
 // walk walks host's labels and returns the entry of the domain the host
 // falls under (see index.match). One pass from the right packs every
-// suffix of the host (pack.go).
-func (v *view) walk(host string) (code uint8, ref int, domain string, ok bool) {
+// suffix of the host (pack.go). valid reports whether host is a name that
+// normalizeHost returns unchanged: labels of 1 to 63 characters of the
+// alphabet, lower case, a last label that is not a number (the caller
+// checks the length); the packing checks the characters of the labels it
+// packs, and validPrefix those left of the domain found, which the walk
+// does not pack. When valid is false the answer means nothing.
+func (v *view) walk(host string) (code uint8, ref int, domain string, ok, valid bool) {
 	p, i := packed{}.label(host, len(host)-1)
+	last := host[i+1:]
+	valid = len(last) >= 1 && len(last) <= 63 && !numeric(last)
 	if i <= 0 {
-		return codeEmpty, 0, "", true // a single label (or a leading dot)
+		return codeEmpty, 0, "", true, valid && i < 0 && p.bad>>63 == 0 // a single label, or a leading dot
 	}
 	hs := &v.hs
-	parent := v.mayBeParent(hs.pre(p.key(host[i+1:])))
+	parent := v.mayBeParent(hs.pre(p.key(last)))
 	for {
 		var j int
 		p, j = p.add('.').label(host, i-1)
+		if n := i - 1 - j; n < 1 || n > 63 {
+			valid = false
+		}
 		cand := host[j+1:]
 		k := p.key(cand)
 		pre := hs.pre(k)
@@ -975,14 +985,48 @@ func (v *view) walk(host string) (code uint8, ref int, domain string, ok bool) {
 			}
 			code, ref, ok := v.probe(k, h)
 			if !ok || code != codeEmpty {
-				return code, ref, cand, ok
+				return code, ref, cand, ok, valid && p.bad>>63 == 0 && validPrefix(host[:j+1])
 			}
 		}
 		if j < 0 {
-			return codeEmpty, 0, "", true
+			return codeEmpty, 0, "", true, valid && p.bad>>63 == 0
 		}
 		parent, i = present, j
 	}
+}
+
+// numeric reports whether s is all digits (a last label that is a number:
+// an IPv4 address, or no domain).
+func numeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validPrefix reports whether s, the part of a host left of the domain
+// the walk found (its dot included, or ""), is labels of 1 to 63
+// lower-case characters of the alphabet, each followed by a dot.
+func validPrefix(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch hostClass[s[i]] {
+		case clsName:
+			if n++; n > 63 {
+				return false
+			}
+		case clsDot:
+			if n == 0 {
+				return false
+			}
+			n = 0
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // match walks host's labels and returns the reason code of the registrable
@@ -999,11 +1043,28 @@ func (v *view) walk(host string) (code uint8, ref int, domain string, ok bool) {
 func (ix *index) match(host string) (code uint8, ref uint32, domain string) {
 	for {
 		s := ix.seq.Load()
-		code, ref, domain, ok := ix.view.Load().walk(host)
+		code, ref, domain, ok, _ := ix.view.Load().walk(host)
 		if ok && s&1 == 0 && ix.seq.Load() == s {
 			return code, uint32(ref), domain
 		}
 		runtime.Gosched() // a writer is mid-change: let it finish
+	}
+}
+
+// matchHost is match for a host as a request sends it, trimmed of one
+// trailing dot, at most MaxHost bytes and not empty: valid reports
+// whether it was already normalised (normalizeHost would return it
+// unchanged); if not, the answer means nothing and the caller normalises
+// it and asks match. Checking the host while walking it saves the
+// separate pass over it (Gate.Check).
+func (ix *index) matchHost(host string) (code uint8, domain string, valid bool) {
+	for {
+		s := ix.seq.Load()
+		code, _, domain, ok, valid := ix.view.Load().walk(host)
+		if ok && s&1 == 0 && ix.seq.Load() == s {
+			return code, domain, valid
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -1013,7 +1074,7 @@ func (ix *index) matchNumber(host string) (code uint8, domain, number string) {
 	for {
 		s := ix.seq.Load()
 		v := ix.view.Load()
-		code, ref, domain, ok := v.walk(host)
+		code, ref, domain, ok, _ := v.walk(host)
 		number = ""
 		if ok && code != codeEmpty {
 			var off uint32

@@ -1,6 +1,7 @@
 package gate
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -130,6 +131,69 @@ func TestCheckDoesNotAllocate(t *testing.T) {
 	for _, host := range []string{"www.example.com", "deep.sub.unknown.cn", "example.com:8080"} {
 		if n := testing.AllocsPerRun(100, func() { g.Check(host) }); n != 0 {
 			t.Errorf("Check(%q): %v allocations", host, n)
+		}
+	}
+}
+
+// checkRef is Check as two passes: normalise, then walk.
+func checkRef(g *Gate, host string) Result {
+	h, ok := normalizeHost(host)
+	if !ok {
+		return Result{Reason: beian.GateUnfiled}
+	}
+	code, _, domain := g.ix.Load().match(h)
+	return Result{Host: h, Domain: domain, Allowed: code == codeServed, Reason: reasons[code]}
+}
+
+// Check's one pass (the walk checks the host as it packs it) answers
+// exactly what normalising first and walking then answers (Rule GATE-1),
+// for hosts built of what matters to the check: upper case, digits and
+// numeric last labels, dots side by side and at either end, ports,
+// characters outside the alphabet, labels around 63 characters, hosts
+// around 253, names longer than the 23 characters a table entry packs.
+func TestCheckOnePass(t *testing.T) {
+	l63, l64 := strings.Repeat("a", 63), strings.Repeat("a", 64)
+	domains := map[string]beian.GateReason{"example.com": beian.GateServed, "ab.cn": beian.GatePending, "a.b": beian.GateServed,
+		"xn--fsqu00a.xn--fiqs8s": beian.GateServed, "averyveryverylongname-of-a-domain.com.cn": beian.GateServed,
+		l63 + ".com": beian.GateServed, "x1.cn": beian.GateLapsed, "9.cn": beian.GateCancelled}
+	g := testGate(t, domains)
+	hosts := []string{"www.example.com", "example.com.", "example.com..", ".example.com", "www..example.com", "Example.com", ".cn", ".cn.", "..cn",
+		"example.com:80", "1.2.3.4", "www.9.cn", "a.b", "a.b.", ".", "", "localhost", "LOCALHOST", "123", "a-.cn", "_x.ab.cn",
+		l63 + ".com", l64 + ".com", l63 + "." + l63 + ".com", l64 + ".example.com", "www." + l64 + ".example.com",
+		strings.Repeat("a.", 125) + "ab.cn", strings.Repeat("a.", 126) + "ab.cn", strings.Repeat("a.", 125) + "ab.cn.",
+		"img.cdn.averyveryverylongname-of-a-domain.com.cn", "x.averyveryverylongname-of-a-domain.com.cn:443",
+		"例子.中国", "www.xn--fsqu00a.xn--fiqs8s", "exa\x80mple.com", "a.example.com, b.example.com", " example.com"}
+	names := make([]string, 0, len(domains))
+	for d := range domains {
+		names = append(names, d)
+	}
+	const odd = "abz09-_.A:/ ,\x80\xff."
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 200000 {
+		var b strings.Builder
+		for range r.IntN(4) {
+			for range 1 + r.IntN(6) {
+				if r.IntN(5) == 0 {
+					b.WriteByte(odd[r.IntN(len(odd))])
+				} else {
+					b.WriteByte("abcxy0"[r.IntN(6)])
+				}
+			}
+			b.WriteByte('.')
+		}
+		if r.IntN(4) != 0 {
+			b.WriteString(names[r.IntN(len(names))])
+		} else {
+			b.WriteString("cn")
+		}
+		if r.IntN(8) == 0 {
+			b.WriteString([]string{".", "..", ":80", "."}[r.IntN(4)])
+		}
+		hosts = append(hosts, b.String())
+	}
+	for _, h := range hosts {
+		if got, want := g.Check(h), checkRef(g, h); got != want {
+			t.Fatalf("Check(%q) = %+v; normalising first gives %+v", h, got, want)
 		}
 	}
 }
