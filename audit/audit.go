@@ -66,27 +66,50 @@ type Record struct {
 	Hash     string // hex SHA-256 of the fields above (see the package comment)
 }
 
-// Append writes e as the next record of the chain in the caller's
-// transaction tx, at tx.Now, and returns it. It locks the chain's head until
-// tx ends, so call it last in the transaction. The record commits or rolls
-// back with tx.
-func (c *Chain) Append(ctx context.Context, tx *sqlstore.Tx, e Entry) (rec Record, err error) {
+// Append records e as the next record of the chain in the caller's
+// transaction tx, at tx.Now: the record commits or rolls back with tx. The
+// entry is checked and encoded at once (an error here is Append's); the
+// record is written at the end of tx, just before its commit
+// (sqlstore.Tx.BeforeCommitRank, RankAudit), with every other record of tx,
+// under the chain's head (locked until the commit). So the head, which
+// every state change of a context takes, is held for those inserts and the
+// commit only, wherever in the transaction Append is called; a failure to
+// write is the transaction's error.
+func (c *Chain) Append(ctx context.Context, tx *sqlstore.Tx, e Entry) (err error) {
 	defer wrap(&err, "audit append %s %s", c.context, e.Action)
 	if tx == nil {
-		return Record{}, errors.New("no transaction")
+		return errors.New("no transaction")
 	}
 	if e.Actor == "" || e.Action == "" {
-		return Record{}, errors.New("actor and action are required")
+		return errors.New("actor and action are required")
 	}
 	before, err := encode(e.Before)
 	if err != nil {
-		return Record{}, fmt.Errorf("before: %w", err)
+		return fmt.Errorf("before: %w", err)
 	}
 	after, err := encode(e.After)
 	if err != nil {
-		return Record{}, fmt.Errorf("after: %w", err)
+		return fmt.Errorf("after: %w", err)
 	}
+	p := tx.Stash(pendingKey{c.records}, func() any {
+		p := &pending{}
+		tx.BeforeCommitRank(sqlstore.RankAudit, func(ctx context.Context) error { return c.write(ctx, tx, p.recs) })
+		return p
+	}).(*pending)
+	p.recs = append(p.recs, Record{Actor: e.Actor, Action: e.Action, Entity: e.Entity, EntityID: e.EntityID, Before: before, After: after})
+	return nil
+}
 
+// pendingKey keys a chain's pending records in a transaction's stash.
+type pendingKey struct{ records string }
+
+// pending is what a transaction has appended to one chain.
+type pending struct{ recs []Record }
+
+// write locks the head, links recs after it in order and moves the head
+// to the last of them.
+func (c *Chain) write(ctx context.Context, tx *sqlstore.Tx, recs []Record) (err error) {
+	defer wrap(&err, "audit append %s", c.context)
 	q := `SELECT seq, hash FROM ` + c.head + ` WHERE id = 1`
 	if tx.Driver == sqlstore.Postgres {
 		// Writers queue on the head row; under READ COMMITTED the waiter
@@ -96,33 +119,31 @@ func (c *Chain) Append(ctx context.Context, tx *sqlstore.Tx, e Entry) (rec Recor
 	var headSeq int64
 	var headHash string
 	if err := tx.QueryRowContext(ctx, q).Scan(&headSeq, &headHash); err != nil {
-		return Record{}, fmt.Errorf("read head: %w", sqlstore.MapErr(err))
+		return fmt.Errorf("read head: %w", sqlstore.MapErr(err))
 	}
-
 	at := sqlstore.Micro(tx.Now)
-	rec = Record{
-		Seq: headSeq + 1, At: sqlstore.FromMicro(at),
-		Actor: e.Actor, Action: e.Action, Entity: e.Entity, EntityID: e.EntityID,
-		Before: before, After: after, PrevHash: headHash,
+	seq, hash := headSeq, headHash
+	for _, rec := range recs {
+		seq++
+		rec.Seq, rec.At, rec.PrevHash = seq, sqlstore.FromMicro(at), hash
+		rec.Hash = computeHash(rec)
+		hash = rec.Hash
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+c.records+
+			` (seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			rec.Seq, at, rec.Actor, rec.Action, rec.Entity, rec.EntityID,
+			rec.Before, rec.After, rec.PrevHash, rec.Hash); err != nil {
+			return fmt.Errorf("insert record %d (%s): %w", rec.Seq, rec.Action, sqlstore.MapErr(err))
+		}
 	}
-	rec.Hash = computeHash(rec)
-
-	if _, err := tx.ExecContext(ctx, `INSERT INTO `+c.records+
-		` (seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		rec.Seq, at, rec.Actor, rec.Action, rec.Entity, rec.EntityID,
-		rec.Before, rec.After, rec.PrevHash, rec.Hash); err != nil {
-		return Record{}, fmt.Errorf("insert record %d: %w", rec.Seq, sqlstore.MapErr(err))
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE `+c.head+` SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3`,
-		rec.Seq, rec.Hash, headSeq)
+	res, err := tx.ExecContext(ctx, `UPDATE `+c.head+` SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3`, seq, hash, headSeq)
 	if err != nil {
-		return Record{}, fmt.Errorf("update head: %w", sqlstore.MapErr(err))
+		return fmt.Errorf("update head: %w", sqlstore.MapErr(err))
 	}
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return Record{}, fmt.Errorf("update head: moved under us (rows %d, %v)", n, err)
+		return fmt.Errorf("update head: moved under us (rows %d, %v)", n, err)
 	}
-	return rec, nil
+	return nil
 }
 
 // encode renders Before or After for storage (see Entry).

@@ -35,12 +35,31 @@ func mustChain(tb testing.TB, context string) *Chain {
 // appendOne appends e in a transaction of its own.
 func appendOne(tb testing.TB, db *sqlstore.DB, c *Chain, e Entry) Record {
 	tb.Helper()
-	var rec Record
-	err := db.InTx(context.Background(), func(tx *sqlstore.Tx) error {
-		var err error
-		rec, err = c.Append(context.Background(), tx, e)
-		return err
-	})
+	ctx := context.Background()
+	err := db.InTx(ctx, func(tx *sqlstore.Tx) error { return c.Append(ctx, tx, e) })
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return lastRecord(tb, db, c)
+}
+
+// lastRecord reads the record the chain's head names.
+func lastRecord(tb testing.TB, db *sqlstore.DB, c *Chain) Record {
+	tb.Helper()
+	ctx := context.Background()
+	seq, _, err := c.Head(ctx, db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rows, err := db.SQL.QueryContext(ctx, `SELECT `+recordColumns+` FROM `+c.records+` WHERE seq = $1`, seq)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		tb.Fatalf("no record %d", seq)
+	}
+	rec, err := scanRecord(rows)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -208,7 +227,7 @@ func TestAppendVerify(t *testing.T) {
 		t.Run("RolledBackLeavesNoRecord", func(t *testing.T) {
 			errCause := errors.New("the state change failed")
 			err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
-				if _, err := c.Append(ctx, tx, Entry{Actor: "system", Action: "order.submit", Entity: "order", EntityID: "9"}); err != nil {
+				if err := c.Append(ctx, tx, Entry{Actor: "system", Action: "order.submit", Entity: "order", EntityID: "9"}); err != nil {
 					return err
 				}
 				return errCause
@@ -229,7 +248,7 @@ func TestAppendVerify(t *testing.T) {
 		})
 		t.Run("ErrMissingActor", func(t *testing.T) {
 			err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
-				_, err := c.Append(ctx, tx, Entry{Action: "order.submit"})
+				err := c.Append(ctx, tx, Entry{Action: "order.submit"})
 				return err
 			})
 			if err == nil {
@@ -307,6 +326,58 @@ func TestContextsIndependent(t *testing.T) {
 		}
 		if got, err := r.Records(ctx, db, "order", "1"); err != nil || len(got) != 1 {
 			t.Errorf("registry Records = %d, %v", len(got), err)
+		}
+	})
+}
+
+// The records of one transaction are written at its end, in Append order,
+// with consecutive seqs; a transaction that has appended but not yet
+// committed does not hold the head, so another commits meanwhile (the
+// head is taken just before the commit), and both chain up.
+func TestAppendAtCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sqltest.Each(t, stepClock(), func(t *testing.T, db *sqlstore.DB) {
+		c := mustChain(t, "provider")
+		// SQLite runs one writing transaction at a time (BEGIN takes the
+		// lock): there the other transaction commits before, not beside.
+		concurrent := db.Driver == sqlstore.Postgres
+		var other Record
+		if !concurrent {
+			other = appendOne(t, db, c, Entry{Actor: "system", Action: "order.submit", Entity: "order", EntityID: "4"})
+		}
+		appended, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				for _, id := range []string{"1", "2", "3"} {
+					if err := c.Append(ctx, tx, Entry{Actor: "system", Action: "order.save", Entity: "order", EntityID: id}); err != nil {
+						return err
+					}
+				}
+				close(appended)
+				<-release
+				return nil
+			})
+		}()
+		if concurrent {
+			<-appended
+			other = appendOne(t, db, c, Entry{Actor: "system", Action: "order.submit", Entity: "order", EntityID: "4"})
+		}
+		if other.Seq != 1 {
+			t.Errorf("the other transaction's record has seq %d, want 1 (committed first)", other.Seq)
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		for i, id := range []string{"1", "2", "3"} {
+			recs, err := c.Records(ctx, db, "order", id)
+			if err != nil || len(recs) != 1 || recs[0].Seq != int64(i+2) {
+				t.Fatalf("order %s: %+v, %v; want one record of seq %d", id, recs, err, i+2)
+			}
+		}
+		if rep, err := c.Verify(ctx, db, ""); err != nil || rep.Records != 4 {
+			t.Fatalf("Verify = %+v, %v", rep, err)
 		}
 	})
 }

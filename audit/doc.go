@@ -7,15 +7,16 @@
 //
 // # Writing
 //
-// Append writes one record in the caller's transaction, so that the record
-// commits or rolls back with the state change it describes. Each record
+// Append records one entry in the caller's transaction, so that the record
+// commits or rolls back with the state change it describes; the records of
+// a transaction are written at its end, just before the commit. Each record
 // carries the hash of the one before it; the head table holds the last seq
-// and hash. Append locks the head row (SELECT … FOR UPDATE on PostgreSQL;
+// and hash. Writing locks the head row (SELECT … FOR UPDATE on PostgreSQL;
 // SQLite transactions are already exclusive), so concurrent writers queue
 // instead of forking the chain, and the schema's UNIQUE(prev_hash) is the
-// backstop. The lock is held until the caller's transaction ends, which
-// serialises every state change of a context: call Append as the last
-// statement of the transaction to keep that window short.
+// backstop. The lock is held from that write to the commit: every state
+// change of a context passes through it, but only for its inserts and its
+// commit, wherever in the transaction Append was called.
 //
 // # Hash
 //

@@ -152,7 +152,7 @@ func TestConcurrentAppends(t *testing.T) {
 			wg.Go(func() {
 				for i := range each {
 					errs <- db.InTx(ctx, func(tx *sqlstore.Tx) error {
-						_, err := c.Append(ctx, tx, Entry{
+						err := c.Append(ctx, tx, Entry{
 							Actor: fmt.Sprintf("account:%d", w), Action: "order.save",
 							Entity: "order", EntityID: fmt.Sprintf("%d-%d", w, i), After: map[string]int{"i": i},
 						})
@@ -222,7 +222,7 @@ func BenchmarkAppend(b *testing.B) {
 		Before: map[string]string{"stage": "draft"}, After: map[string]string{"stage": "initial_review"}}
 	for b.Loop() {
 		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
-			_, err := c.Append(ctx, tx, e)
+			err := c.Append(ctx, tx, e)
 			return err
 		}); err != nil {
 			b.Fatal(err)

@@ -147,7 +147,7 @@ func (s *Service) CreateAccount(ctx context.Context, a NewAccount, actor string)
 			}
 			return err
 		}
-		_, err = chain(p.Context).Append(ctx, tx, audit.Entry{
+		err = chain(p.Context).Append(ctx, tx, audit.Entry{
 			Actor: actor, Action: "account.create", Entity: "account", EntityID: strconv.FormatInt(p.AccountID, 10),
 			After: map[string]string{"login": p.Login, "role": string(p.Role), "province": p.Province, "name": p.Name},
 		})

@@ -107,7 +107,7 @@ func (s *Service) openSession(ctx context.Context, p Principal) (Session, error)
 			VALUES ($1, $2, $3, $4, $5, $6)`, p.SessionHash, p.AccountID, p.CSRF, now, sqlstore.Micro(sess.Expires), now); err != nil {
 			return err
 		}
-		_, err := chain(p.Context).Append(ctx, tx, audit.Entry{
+		err := chain(p.Context).Append(ctx, tx, audit.Entry{
 			Actor: p.Actor(), Action: "session.create", Entity: "account", EntityID: strconv.FormatInt(p.AccountID, 10),
 			After: map[string]string{"expires_at": sess.Expires.Format(time.RFC3339)},
 		})
@@ -151,7 +151,7 @@ func (s *Service) Logout(ctx context.Context, p Principal) (err error) {
 		if p.Via == ViaToken {
 			e.After = map[string]int64{"token_id": p.TokenID}
 		}
-		_, err = chain(p.Context).Append(ctx, tx, e)
+		err = chain(p.Context).Append(ctx, tx, e)
 		return err
 	})
 }
@@ -211,7 +211,7 @@ func (s *Service) createToken(ctx context.Context, p Principal, name string, ttl
 			sqlstore.Micro(info.Expires)).Scan(&info.ID); err != nil {
 			return sqlstore.MapErr(err)
 		}
-		_, err := chain(p.Context).Append(ctx, tx, audit.Entry{
+		err := chain(p.Context).Append(ctx, tx, audit.Entry{
 			Actor: p.Actor(), Action: "token.create", Entity: "account", EntityID: strconv.FormatInt(p.AccountID, 10),
 			After: map[string]any{"token_id": info.ID, "name": info.Name, "expires_at": info.Expires.Format(time.RFC3339)},
 		})

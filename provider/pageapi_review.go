@@ -117,7 +117,7 @@ func (s *Service) ViewVerificationPhoto(ctx context.Context, staffID int64, role
 		if v.PhotoSHA256 == "" {
 			return beian.Errorf(beian.KindNotFound, "")
 		}
-		_, err = s.Store.Audit.Append(ctx, tx, audit.Entry{Actor: "account:" + strconv.FormatInt(staffID, 10), Action: "verification.photo_view",
+		err = s.Store.Audit.Append(ctx, tx, audit.Entry{Actor: "account:" + strconv.FormatInt(staffID, 10), Action: "verification.photo_view",
 			Entity: "order", EntityID: number, After: map[string]any{"verification": v.ID, "role": string(role)}})
 		return err
 	})

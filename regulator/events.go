@@ -23,10 +23,12 @@ const (
 // serialises the transactions that write its events — but only from the
 // moment they write them: emit keeps a transaction's events, and they are
 // written at its end, just before the commit (sqlstore.Tx.BeforeCommit),
-// under the heads of their providers taken in name order. The rest of the
-// transaction — reads, checks, its own row locks, the audit record (lock
-// order: submissions, confirmations, audit head, event heads) — runs beside
-// other transactions of the same provider instead of queueing behind them.
+// under the heads of their providers taken in name order, after the audit
+// chain's head (its records are written at the end too, ranked first:
+// sqlstore.RankAudit). Lock order: submissions, confirmations, audit head,
+// event heads. The rest of the transaction — reads, checks, its own row
+// locks — runs beside other transactions of the same provider instead of
+// queueing behind them.
 // Under the API load (issue 9) the head had been held for whole
 // transactions, and SMS confirmations and bureau decisions queued on it.
 

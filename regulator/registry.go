@@ -56,10 +56,10 @@ func actorOf(ctx context.Context) string {
 	return "registry"
 }
 
-// appendAudit writes the audit record of one change in tx; call it last.
+// appendAudit records the audit record of one change in tx (written at
+// tx's end, audit.Chain.Append).
 func (r *Registry) appendAudit(ctx context.Context, tx *sqlstore.Tx, action, entity, id string, before, after any) error {
-	_, err := r.Audit.Append(ctx, tx, audit.Entry{Actor: actorOf(ctx), Action: action, Entity: entity, EntityID: id, Before: before, After: after})
-	return err
+	return r.Audit.Append(ctx, tx, audit.Entry{Actor: actorOf(ctx), Action: action, Entity: entity, EntityID: id, Before: before, After: after})
 }
 
 // inTx runs fn in a transaction of its own.

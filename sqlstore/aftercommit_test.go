@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -145,6 +146,48 @@ func BenchmarkQueryRow(b *testing.B) {
 			if err := db.SQL.QueryRowContext(ctx, q, "q", 0).Scan(&v, &at); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// BeforeCommit functions run before the commit in rank order, then in
+// registration order (the audit head before the registry's event heads:
+// one lock order for every transaction); one registered while they run
+// runs too; an error rolls the whole transaction back.
+func TestBeforeCommitRank(t *testing.T) {
+	sqltest.Each(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		var got []string
+		add := func(s string) func(context.Context) error {
+			return func(context.Context) error { got = append(got, s); return nil }
+		}
+		err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			tx.BeforeCommit(add("default 1"))
+			tx.BeforeCommitRank(sqlstore.RankAudit, func(context.Context) error {
+				got = append(got, "audit")
+				tx.BeforeCommit(add("late"))
+				return nil
+			})
+			tx.BeforeCommit(add("default 2"))
+			if len(got) != 0 {
+				t.Errorf("ran before the end: %v", got)
+			}
+			return nil
+		})
+		if want := "[audit default 1 default 2 late]"; err != nil || fmt.Sprint(got) != want {
+			t.Fatalf("ran %v, %v; want %s", got, err, want)
+		}
+		boom := errors.New("boom")
+		err = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES ('b', 'v', $1)`, sqlstore.Micro(tx.Now)); err != nil {
+				return err
+			}
+			tx.BeforeCommit(func(context.Context) error { return boom })
+			return nil
+		})
+		var n int
+		if qerr := db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM kv WHERE key = 'b'`).Scan(&n); !errors.Is(err, boom) || qerr != nil || n != 0 {
+			t.Fatalf("failing BeforeCommit: err %v, rows %d (%v); want boom and nothing written", err, n, qerr)
 		}
 	})
 }

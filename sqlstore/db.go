@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -149,7 +150,7 @@ type Tx struct {
 	Now    time.Time
 
 	afterCommit  []func()
-	beforeCommit []func(context.Context) error
+	beforeCommit []beforeCommitFn
 	db           *DB
 	signalled    map[string]bool
 	stash        map[any]any
@@ -160,8 +161,26 @@ type Tx struct {
 // back and is InTx's error. Work that takes a lock many transactions queue
 // on (e.g. the head of an ordered feed) goes here so that the lock is held
 // only for that work and the commit, not for the whole transaction.
-func (tx *Tx) BeforeCommit(fn func(context.Context) error) {
-	tx.beforeCommit = append(tx.beforeCommit, fn)
+func (tx *Tx) BeforeCommit(fn func(context.Context) error) { tx.BeforeCommitRank(RankDefault, fn) }
+
+// Ranks of BeforeCommitRank: the audit chain's head is taken before any
+// other lock taken at commit (e.g. the registry's event heads), so that
+// every transaction takes them in the same order and none deadlocks.
+const (
+	RankAudit   = 0
+	RankDefault = 10
+)
+
+// BeforeCommitRank is BeforeCommit with a rank: the functions run in rank
+// order, and in registration order within a rank. A function registered
+// while they run runs after the ones registered before it.
+func (tx *Tx) BeforeCommitRank(rank int, fn func(context.Context) error) {
+	tx.beforeCommit = append(tx.beforeCommit, beforeCommitFn{rank, fn})
+}
+
+type beforeCommitFn struct {
+	rank int
+	fn   func(context.Context) error
 }
 
 // Stash returns the value the transaction keeps under key, made by mk on
@@ -244,8 +263,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = fn(tx); err != nil {
 		return err
 	}
+	slices.SortStableFunc(tx.beforeCommit, func(a, b beforeCommitFn) int { return a.rank - b.rank })
 	for i := 0; i < len(tx.beforeCommit); i++ { // a function may register another
-		if err = tx.beforeCommit[i](ctx); err != nil {
+		if err = tx.beforeCommit[i].fn(ctx); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,7 @@ func appendBoth(ctx context.Context, d *sqlstore.DB, i int) error {
 			if err != nil {
 				return err
 			}
-			if _, err := ch.Append(ctx, tx, audit.Entry{Actor: "system", Action: "backup.test", Entity: "test", EntityID: strconv.Itoa(i), After: map[string]int{"i": i}}); err != nil {
+			if err := ch.Append(ctx, tx, audit.Entry{Actor: "system", Action: "backup.test", Entity: "test", EntityID: strconv.Itoa(i), After: map[string]int{"i": i}}); err != nil {
 				return err
 			}
 		}

@@ -96,7 +96,7 @@ func (s *Store) IssueAuthCode(ctx context.Context, accountID, resourceID int64, 
 		if err != nil {
 			return sqlstore.MapErr(err)
 		}
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "authcode.issue", Entity: "auth_code",
+		err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "authcode.issue", Entity: "auth_code",
 			EntityID: authCodeRef(c.Code), After: authCodeAudit(c)})
 		return err
 	})
@@ -147,7 +147,7 @@ func (s *Store) RevokeAuthCode(ctx context.Context, accountID int64, code string
 		if err != nil {
 			return err
 		}
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "authcode.revoke", Entity: "auth_code",
+		err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "authcode.revoke", Entity: "auth_code",
 			EntityID: authCodeRef(code), Before: authCodeAudit(before), After: authCodeAudit(after)})
 		return err
 	})
@@ -239,7 +239,7 @@ func (s *Store) UseAuthCode(ctx context.Context, tx *sqlstore.Tx, code string, b
 	if err != nil {
 		return out, sqlstore.MapErr(err)
 	}
-	_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "account:" + itoa(byAccount), Action: "authcode.use", Entity: "auth_code",
+	err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "account:" + itoa(byAccount), Action: "authcode.use", Entity: "auth_code",
 		EntityID: authCodeRef(code), Before: map[string]any{"uses": c.Uses}, After: map[string]any{"uses": out.Uses, "by_account": byAccount}})
 	return out, err
 }

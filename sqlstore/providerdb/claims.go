@@ -87,7 +87,7 @@ func (s *Store) ClaimOrder(ctx context.Context, orderID, reviewerID int64, ttl t
 		if err != nil {
 			return sqlstore.MapErr(err)
 		}
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "account:" + itoa(reviewerID), Action: "review.claim", Entity: "order",
+		err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "account:" + itoa(reviewerID), Action: "review.claim", Entity: "order",
 			EntityID: o.Number, After: map[string]any{"stage": o.Stage, "expires_at": sqlstore.Micro(c.ExpiresAt)}})
 		return err
 	})

@@ -99,7 +99,7 @@ func (s *Store) AddDocument(ctx context.Context, d Document, actor string) (out 
 		if err != nil {
 			return sqlstore.MapErr(err)
 		}
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "document.add", Entity: "document",
+		err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "document.add", Entity: "document",
 			EntityID: itoa(out.ID), After: documentAudit(out)})
 		return err
 	})
@@ -162,7 +162,7 @@ func (s *Store) ViewDocument(ctx context.Context, staffAccountID int64, role str
 		if err != nil {
 			return err
 		}
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "account:" + itoa(staffAccountID), Action: "document.view",
+		err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "account:" + itoa(staffAccountID), Action: "document.view",
 			Entity: "document", EntityID: itoa(d.ID), After: map[string]any{"order_id": d.OrderID, "kind": d.Kind, "role": role}})
 		return err
 	})
@@ -222,7 +222,7 @@ func (s *Store) DeleteDocumentsOfAbandoned(ctx context.Context, before time.Time
 		}
 		slices.Sort(shas)
 		for _, d := range gone {
-			_, err := s.Audit.Append(ctx, tx, audit.Entry{Actor: "system", Action: "document.delete", Entity: "document",
+			err := s.Audit.Append(ctx, tx, audit.Entry{Actor: "system", Action: "document.delete", Entity: "document",
 				EntityID: itoa(d.ID), Before: documentAudit(d), After: map[string]any{"deleted_at": sqlstore.Micro(d.DeletedAt)}})
 			if err != nil {
 				return err

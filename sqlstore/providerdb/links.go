@@ -122,7 +122,7 @@ func (s *Store) SetSubjectFiling(ctx context.Context, tx *sqlstore.Tx, id int64,
 	if err = sqlstore.MapErr(err); err != nil {
 		return err
 	}
-	_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "subject.filing", Entity: "subject", EntityID: itoa(id),
+	err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "subject.filing", Entity: "subject", EntityID: itoa(id),
 		Before: map[string]any{"number": before.Number, "status": before.Status}, After: map[string]any{"number": after.Number, "status": after.Status}})
 	return err
 }

@@ -70,7 +70,7 @@ func (s *Store) TransitionTx(ctx context.Context, tx *sqlstore.Tx, m Move) (o be
 			return o, err
 		}
 	}
-	_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: m.Actor, Action: "order." + string(m.Event), Entity: "order", EntityID: o.Number,
+	err = s.Audit.Append(ctx, tx, audit.Entry{Actor: m.Actor, Action: "order." + string(m.Event), Entity: "order", EntityID: o.Number,
 		Before: map[string]any{"stage": before.Stage, "version": before.Version},
 		After:  map[string]any{"stage": o.Stage, "version": o.Version, "flagged": flagged}})
 	return o, err

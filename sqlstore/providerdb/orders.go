@@ -107,7 +107,7 @@ func (s *Store) CreateOrder(ctx context.Context, in NewOrder) (o beian.Order, er
 				return err
 			}
 		}
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: in.Actor, Action: "order.create", Entity: "order",
+		err = s.Audit.Append(ctx, tx, audit.Entry{Actor: in.Actor, Action: "order.create", Entity: "order",
 			EntityID: o.Number, After: map[string]any{"type": o.Type, "stage": o.Stage, "version": o.Version}})
 		return err
 	})
@@ -229,7 +229,7 @@ func (s *Store) ConvertOrder(ctx context.Context, tx *sqlstore.Tx, id int64, to 
 	if err := tx.QueryRowContext(ctx, `UPDATE orders SET type = $1 WHERE id = $2 RETURNING number`, string(to), id).Scan(&number); err != nil {
 		return sqlstore.MapErr(err)
 	}
-	_, err := s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "order.convert", Entity: "order", EntityID: number,
+	err := s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "order.convert", Entity: "order", EntityID: number,
 		After: map[string]any{"type": to}})
 	return err
 }

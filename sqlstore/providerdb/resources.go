@@ -178,7 +178,7 @@ func (s *Store) CreateResource(ctx context.Context, r beian.Resource, actor stri
 		if err != nil {
 			return err
 		}
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "resource.create", Entity: "resource",
+		err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "resource.create", Entity: "resource",
 			EntityID: itoa(out.ID), After: resourceAudit(out)})
 		return err
 	})
@@ -283,7 +283,7 @@ func (s *Store) ImportResources(ctx context.Context, rs []beian.Resource, actor 
 		}
 		// The audit records come last: Append holds the chain's head until commit.
 		for _, e := range entries {
-			if _, err := s.Audit.Append(ctx, tx, e); err != nil {
+			if err := s.Audit.Append(ctx, tx, e); err != nil {
 				return err
 			}
 		}

@@ -103,7 +103,7 @@ func (s *Store) AddReviewItems(ctx context.Context, tx *sqlstore.Tx, orderID int
 		}
 		fields = append(fields, strings.TrimSpace(it.Field))
 	}
-	_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: reviewActor(source, reviewerID), Action: "review.items", Entity: "order", EntityID: number,
+	err = s.Audit.Append(ctx, tx, audit.Entry{Actor: reviewActor(source, reviewerID), Action: "review.items", Entity: "order", EntityID: number,
 		After: map[string]any{"round": round, "source": source, "fields": fields}})
 	return round, err
 }
@@ -293,7 +293,7 @@ func (s *Store) AddVerification(ctx context.Context, tx *sqlstore.Tx, v Verifica
 	if err != nil {
 		return out, sqlstore.MapErr(err)
 	}
-	_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "system", Action: "verification.add", Entity: "order", EntityID: number,
+	err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "system", Action: "verification.add", Entity: "order", EntityID: number,
 		After: verificationAudit(out)})
 	return out, err
 }
@@ -339,7 +339,7 @@ func (s *Store) SetVerificationStatus(ctx context.Context, tx *sqlstore.Tx, id i
 	if err != nil {
 		return sqlstore.MapErr(err)
 	}
-	_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "system", Action: "verification.status", Entity: "order", EntityID: number,
+	err = s.Audit.Append(ctx, tx, audit.Entry{Actor: "system", Action: "verification.status", Entity: "order", EntityID: number,
 		Before: verificationAudit(before), After: verificationAudit(after)})
 	return err
 }

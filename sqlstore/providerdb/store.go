@@ -52,7 +52,7 @@ func (s *Store) CreateAccount(ctx context.Context, a beian.Account, passwordHash
 			return sqlstore.MapErr(err)
 		}
 		a.CreatedAt = tx.Now
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "account.create", Entity: "account",
+		err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "account.create", Entity: "account",
 			EntityID: itoa(a.ID), After: map[string]any{"login": a.Login, "role": a.Role}})
 		return err
 	})

@@ -62,7 +62,7 @@ func (s *Store) UpdateOrderWith(ctx context.Context, id, version int64, data jso
 				return err
 			}
 		}
-		_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "order.edit", Entity: "order", EntityID: o.Number,
+		err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "order.edit", Entity: "order", EntityID: o.Number,
 			Before: map[string]any{"version": before.Version}, After: map[string]any{"version": o.Version, "fields": changed}})
 		return err
 	})

@@ -60,7 +60,7 @@ func (s *Store) SaveWebsite(ctx context.Context, tx *sqlstore.Tx, w beian.Websit
 	if hook := s.OnServable; hook != nil && len(changes) > 0 {
 		tx.AfterCommit(func() { hook(changes) })
 	}
-	_, err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "website.save", Entity: "website", EntityID: itoa(w.ID),
+	err = s.Audit.Append(ctx, tx, audit.Entry{Actor: actor, Action: "website.save", Entity: "website", EntityID: itoa(w.ID),
 		Before: websiteAudit(before), After: websiteAudit(w)})
 	return w, err
 }
