@@ -23,7 +23,7 @@ var ImportHeader = []string{"subject_number", "unit_name", "nature", "province",
 	"website_name", "domains", "home_url", "approved_on", "providers"}
 
 // DefaultImportBatch is the number of rows the importer writes per transaction.
-const DefaultImportBatch = 1000
+const DefaultImportBatch = 5000
 
 // ErrImportHeader is the error of a file whose first row is not ImportHeader.
 var ErrImportHeader = errors.New("the first row must be the header " + strings.Join(ImportHeader, ",") +

@@ -42,7 +42,7 @@ type benchOptions struct {
 func benchCommand() *command {
 	var o benchOptions
 	var api benchAPIOptions
-	const name, usage = "bench", "registry --db URL [--n 100000] [--queries 2000] [--batch 1000] [--seed 1] [--json FILE] [--keep]\n" +
+	const name, usage = "bench", "registry --db URL [--n 100000] [--queries 2000] [--batch 5000] [--seed 1] [--json FILE] [--keep]\n" +
 		"       beian bench api --db URL [--clients 50] [--duration 60s] [--reviewers 4] [--json FILE] [--svg FILE] [--pgbench=true]"
 	return &command{
 		name:    name,
