@@ -961,21 +961,20 @@ func (v *view) offset(ref int) (uint32, bool) {
 // does not pack. When valid is false the answer means nothing.
 func (v *view) walk(host string) (code uint8, ref int, domain string, ok, valid bool) {
 	p, i := packed{}.label(host, len(host)-1)
-	last := host[i+1:]
-	valid = len(last) >= 1 && len(last) <= 63 && !numeric(last)
+	n := len(host) - 1 - i // the last label's length; a number only if it ends in a digit
+	valid = n >= 1 && n <= 63 && (host[len(host)-1] > '9' || !numeric(host[i+1:]))
 	if i <= 0 {
 		return codeEmpty, 0, "", true, valid && i < 0 && p.bad>>63 == 0 // a single label, or a leading dot
 	}
 	hs := &v.hs
-	parent := v.mayBeParent(hs.pre(p.key(last)))
+	parent := v.mayBeParent(hs.pre(p.key(host, i+1)))
 	for {
 		var j int
 		p, j = p.add('.').label(host, i-1)
 		if n := i - 1 - j; n < 1 || n > 63 {
 			valid = false
 		}
-		cand := host[j+1:]
-		k := p.key(cand)
+		k := p.key(host, j+1)
 		pre := hs.pre(k)
 		present := v.mayBeParent(pre)
 		if parent && !(present && v.notIn(pre, k)) {
@@ -985,7 +984,7 @@ func (v *view) walk(host string) (code uint8, ref int, domain string, ok, valid 
 			}
 			code, ref, ok := v.probe(k, h)
 			if !ok || code != codeEmpty {
-				return code, ref, cand, ok, valid && p.bad>>63 == 0 && validPrefix(host[:j+1])
+				return code, ref, host[j+1:], ok, valid && p.bad>>63 == 0 && validPrefix(host[:j+1])
 			}
 		}
 		if j < 0 {

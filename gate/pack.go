@@ -185,16 +185,19 @@ func (p packed) label(host string, i int) (packed, int) {
 	return p, i
 }
 
-// key is the key of suffix, the string of the characters added so far.
-func (p packed) key(suffix string) key {
+// key is the key of s[from:], the string of the characters added so far.
+// It takes s and from rather than the substring, which the walk would
+// otherwise cut for every candidate although only long or odd names need
+// it.
+func (p packed) key(s string, from int) key {
 	if p.bad>>63 != 0 {
-		return key{t0: flagLong, t1: ^uint64(0), rest: suffix}
+		return key{t0: flagLong, t1: ^uint64(0), rest: s[from:]}
 	}
 	pad := &padding[min(p.n, packChars)&31]
 	k := key{t0: p.s0 * pad[0] << flagBits, t1: p.s1 * pad[1]}
 	if p.n > packChars {
 		k.t0 |= flagLong
-		k.rest = suffix[:p.n-packChars]
+		k.rest = s[from : from+p.n-packChars]
 	}
 	return k
 }
@@ -205,7 +208,7 @@ func keyOf(name string) key {
 	for i := len(name) - 1; i >= 0; i-- {
 		p = p.add(name[i])
 	}
-	return p.key(name)
+	return p.key(name, 0)
 }
 
 // hasher hashes keys with random keys of its own, so that nobody can

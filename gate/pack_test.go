@@ -142,11 +142,11 @@ func TestPackRawNames(t *testing.T) {
 func walkKeys(host string) map[string]key {
 	out := map[string]key{}
 	p, i := packed{}.label(host, len(host)-1)
-	out[host[i+1:]] = p.key(host[i+1:])
+	out[host[i+1:]] = p.key(host, i+1)
 	for i >= 0 {
 		var j int
 		p, j = p.add('.').label(host, i-1)
-		out[host[j+1:]] = p.key(host[j+1:])
+		out[host[j+1:]] = p.key(host, j+1)
 		i = j
 	}
 	return out
