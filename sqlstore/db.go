@@ -88,16 +88,18 @@ func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
 		for _, p := range []string{"busy_timeout(15000)", "journal_mode(WAL)", "synchronous(FULL)", "foreign_keys(1)"} {
 			q.Add("_pragma", p)
 		}
-		if dsn.CacheMB > 0 {
-			q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", dsn.CacheMB*1024)) // negative: KiB
-		}
+		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cmp.Or(dsn.CacheMB, DefaultSQLiteCacheMB)*1024)) // negative: KiB
 		q.Set("_txlock", "immediate")
 		var conn driver.Connector
 		if conn, err = newSQLiteConnector("file:" + escapePath(dsn.Path) + "?" + q.Encode()); err == nil {
 			db.SQL = sql.OpenDB(conn) // each connection keeps its statements (stmtcache.go)
 			// One writer at a time is SQLite's model; a few connections let
-			// readers run beside it under WAL.
-			db.SQL.SetMaxOpenConns(8)
+			// readers run beside it under WAL. All of them stay open when
+			// idle (database/sql keeps 2 by default): a connection closed
+			// and opened again under load loses its page cache and its
+			// prepared statements, and runs its pragmas again.
+			db.SQL.SetMaxOpenConns(SQLiteConns)
+			db.SQL.SetMaxIdleConns(SQLiteConns)
 		}
 	case Postgres:
 		db.SQL, err = sql.Open("pgx", dsn.URL)

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"strings"
 	"testing"
 )
@@ -121,5 +122,40 @@ func TestSQLiteCacheMB(t *testing.T) {
 	var kib int
 	if err := db.SQL.QueryRowContext(t.Context(), `PRAGMA cache_size`).Scan(&kib); err != nil || kib != -64*1024 {
 		t.Fatalf("cache_size = %d, %v; want -65536", kib, err)
+	}
+}
+
+// Without cache_mb a SQLite connection gets DefaultSQLiteCacheMB, and the
+// pool keeps every connection open when idle (a reopened connection loses
+// its page cache and its statements).
+func TestSQLiteDefaults(t *testing.T) {
+	d, err := ParseDSN("sqlite://" + t.TempDir() + "/d.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(t.Context(), d, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var kib int
+	if err := db.SQL.QueryRowContext(t.Context(), `PRAGMA cache_size`).Scan(&kib); err != nil || kib != -DefaultSQLiteCacheMB*1024 {
+		t.Fatalf("cache_size = %d, %v; want %d", kib, err, -DefaultSQLiteCacheMB*1024)
+	}
+	// Hold every connection at once, then let them all go idle.
+	ctx := t.Context()
+	var conns []*sql.Conn
+	for range SQLiteConns {
+		c, err := db.SQL.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	if st := db.SQL.Stats(); st.Idle != SQLiteConns || st.MaxIdleClosed != 0 {
+		t.Fatalf("pool after use: %d idle, %d closed for want of idle room; want %d and 0", st.Idle, st.MaxIdleClosed, SQLiteConns)
 	}
 }
