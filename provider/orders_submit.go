@@ -197,7 +197,7 @@ func (s *Service) submitProblems(ctx context.Context, o beian.Order, data beian.
 			break
 		}
 		var err error
-		err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
+		err = s.DB.ReadTx(ctx, func(tx *sqlstore.Tx) error {
 			website, err = s.Store.WebsiteByNumber(ctx, tx, o.SubjectID, strings.TrimSpace(data.Cancel[0]))
 			return err
 		})

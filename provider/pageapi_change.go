@@ -27,7 +27,7 @@ func (s *Service) CustomerWebsite(ctx context.Context, accountID int64, number s
 	if !ok || number == "" {
 		return w, beian.Errorf(beian.KindNotFound, "")
 	}
-	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
+	err = s.DB.ReadTx(ctx, func(tx *sqlstore.Tx) error {
 		w, err = s.Store.WebsiteByNumber(ctx, tx, sub.ID, number)
 		return err
 	})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/beian/beian/sqlstore"
 	"github.com/beian/beian/sqlstore/sqltest"
@@ -188,6 +189,93 @@ func TestBeforeCommitRank(t *testing.T) {
 		var n int
 		if qerr := db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM kv WHERE key = 'b'`).Scan(&n); !errors.Is(err, boom) || qerr != nil || n != 0 {
 			t.Fatalf("failing BeforeCommit: err %v, rows %d (%v); want boom and nothing written", err, n, qerr)
+		}
+	})
+}
+
+// ReadTx reads beside an open writing transaction without waiting for it
+// (SQLite: no write lock; PostgreSQL: no row lock), sees only committed
+// data, and on PostgreSQL refuses to write.
+func TestReadTx(t *testing.T) {
+	sqltest.Each(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES ('r', 'old', $1)`, sqlstore.Micro(tx.Now))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		writing, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				if _, err := tx.ExecContext(ctx, `UPDATE kv SET value = 'new' WHERE key = 'r'`); err != nil {
+					return err
+				}
+				close(writing)
+				<-release
+				return nil
+			})
+		}()
+		<-writing
+		var v string
+		err := db.ReadTx(ctx, func(tx *sqlstore.Tx) error {
+			if !tx.ReadOnly {
+				t.Error("ReadTx's Tx is not marked read-only")
+			}
+			return tx.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = 'r'`).Scan(&v)
+		})
+		close(release)
+		if err != nil || v != "old" {
+			t.Fatalf("ReadTx beside an open write: %q, %v; want the committed 'old'", v, err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if db.Driver == sqlstore.Postgres {
+			err := db.ReadTx(ctx, func(tx *sqlstore.Tx) error {
+				_, err := tx.ExecContext(ctx, `UPDATE kv SET value = 'x' WHERE key = 'r'`)
+				return err
+			})
+			if err == nil {
+				t.Fatal("a write in a ReadTx succeeded on PostgreSQL")
+			}
+		}
+	})
+}
+
+// On SQLite a transaction waits for the process's writer slot, not in
+// SQLite's sleeping busy handler; a cancelled context ends the wait with
+// its error, and the slot goes to the next writer once the holder ends.
+func TestSQLiteWriterSlot(t *testing.T) {
+	sqltest.Each(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		if db.Driver != sqlstore.SQLite {
+			return // PostgreSQL's writers do not share one lock
+		}
+		ctx := context.Background()
+		holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- db.InTx(ctx, func(tx *sqlstore.Tx) error { close(holding); <-release; return nil })
+		}()
+		<-holding
+		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		ran := false
+		if err := db.InTx(short, func(*sqlstore.Tx) error { ran = true; return nil }); !errors.Is(err, context.DeadlineExceeded) || ran {
+			t.Fatalf("waiting writer with a cancelled context: %v, ran %v; want context.DeadlineExceeded", err, ran)
+		}
+		next := make(chan error, 1)
+		go func() {
+			next <- db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES ('w', 'v', $1)`, sqlstore.Micro(tx.Now))
+				return err
+			})
+		}()
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-next; err != nil {
+			t.Fatalf("the next writer: %v", err)
 		}
 	})
 }

@@ -34,7 +34,21 @@ type DB struct {
 
 	sigMu   sync.RWMutex
 	signals map[string][]func()
+
+	// writer is SQLite's write lock as seen in this process: a
+	// transaction takes it before BEGIN IMMEDIATE (inTx). Writers then
+	// queue here, woken the moment the lock is free, instead of in
+	// SQLite's busy handler, which sleeps 1, 2, 5, 10 … up to 100 ms
+	// between tries and made a write's p99 under load ten times its p50.
+	// Nil on PostgreSQL.
+	writer chan struct{}
 }
+
+// writerWait is how long inTx waits for the process's SQLite writer slot
+// before it goes on to SQLite's own busy handling (as long as the busy
+// timeout): a transaction begun inside another's function must not wait
+// for ever, as it would with the slot alone.
+const writerWait = 15 * time.Second
 
 // QueryRow runs a one-row query outside a transaction, as
 // SQL.QueryRowContext does. (It once kept prepared statements for SQLite;
@@ -100,6 +114,7 @@ func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
 			// prepared statements, and runs its pragmas again.
 			db.SQL.SetMaxOpenConns(SQLiteConns)
 			db.SQL.SetMaxIdleConns(SQLiteConns)
+			db.writer = make(chan struct{}, 1)
 		}
 	case Postgres:
 		db.SQL, err = sql.Open("pgx", dsn.URL)
@@ -148,8 +163,9 @@ func (db *DB) DSN() DSN { return db.dsn }
 // clock so every row it writes agrees.
 type Tx struct {
 	*sql.Tx
-	Driver string
-	Now    time.Time
+	Driver   string
+	Now      time.Time
+	ReadOnly bool // a ReadTx: read without row locks (no FOR UPDATE)
 
 	afterCommit  []func()
 	beforeCommit []beforeCommitFn
@@ -251,15 +267,43 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	}
 }
 
+// ReadTx runs fn in a read-only transaction: one consistent view of the
+// data (REPEATABLE READ on PostgreSQL; on SQLite a deferred transaction,
+// whose first read fixes its snapshot under WAL) that takes no write lock
+// and waits for no writer. fn must not write (PostgreSQL refuses; the
+// Tx's ReadOnly tells readers shared with writers to skip FOR UPDATE);
+// no BeforeCommit, AfterCommit or Signal function runs.
+func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.Driver == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	sqlTx, err := db.SQL.BeginTx(ctx, opts)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer func() { _ = sqlTx.Rollback() }()
+	if err := fn(&Tx{Tx: sqlTx, Driver: db.Driver, Now: db.Clock.Now(), ReadOnly: true}); err != nil {
+		return err
+	}
+	return mapErr(sqlTx.Commit())
+}
+
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return err
+	}
 	sqlTx, err := db.SQL.BeginTx(ctx, nil)
 	if err != nil {
+		release()
 		return mapErr(err)
 	}
 	tx := &Tx{Tx: sqlTx, Driver: db.Driver, Now: db.Clock.Now(), db: db}
 	defer func() {
 		if err != nil {
 			_ = sqlTx.Rollback()
+			release()
 		}
 	}()
 	if err = fn(tx); err != nil {
@@ -274,10 +318,38 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = mapErr(sqlTx.Commit()); err != nil {
 		return err
 	}
+	release()
 	for _, f := range tx.afterCommit {
 		f()
 	}
 	return nil
+}
+
+// takeWriter takes the process's SQLite writer slot (DB.writer) and
+// returns its release, which is safe to call more than once. Past
+// writerWait it gives up the slot and lets SQLite's busy handler decide;
+// a cancelled ctx is an error.
+func (db *DB) takeWriter(ctx context.Context) (release func(), err error) {
+	if db.writer == nil {
+		return func() {}, nil
+	}
+	var once sync.Once
+	release = func() { once.Do(func() { <-db.writer }) }
+	select {
+	case db.writer <- struct{}{}:
+		return release, nil
+	default:
+	}
+	t := time.NewTimer(writerWait)
+	defer t.Stop()
+	select {
+	case db.writer <- struct{}{}:
+		return release, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return func() {}, nil
+	}
 }
 
 func retryable(err error) bool {

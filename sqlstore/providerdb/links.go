@@ -138,7 +138,7 @@ type NumberedWebsite struct {
 // NumberedWebsites lists this provider's websites that have a number and
 // hold their domains here (served, pending or lapsed), by subject number.
 func (s *Store) NumberedWebsites(ctx context.Context) (out []NumberedWebsite, err error) {
-	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
+	err = s.DB.ReadTx(ctx, func(tx *sqlstore.Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, `SELECT w.id, w.subject_id, COALESCE(s.number, '') FROM websites w JOIN subjects s ON s.id = w.subject_id
 			WHERE w.number IS NOT NULL AND w.access IN ('served', 'pending', 'lapsed') ORDER BY s.number, w.id`)

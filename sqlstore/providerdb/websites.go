@@ -176,7 +176,7 @@ func logChange(ctx context.Context, tx *sqlstore.Tx, domain, reason, number stri
 
 func websiteInTx(ctx context.Context, tx *sqlstore.Tx, id int64) (w beian.Website, err error) {
 	q := `SELECT id, subject_id, COALESCE(number, ''), name, access, access_until, version, created_at, updated_at FROM websites WHERE id = $1`
-	if tx.Driver == sqlstore.Postgres {
+	if tx.Driver == sqlstore.Postgres && !tx.ReadOnly {
 		q += ` FOR UPDATE`
 	}
 	var access string
@@ -207,7 +207,7 @@ func websiteInTx(ctx context.Context, tx *sqlstore.Tx, id int64) (w beian.Websit
 
 // Website returns the website with the id.
 func (s *Store) Website(ctx context.Context, id int64) (w beian.Website, err error) {
-	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
+	err = s.DB.ReadTx(ctx, func(tx *sqlstore.Tx) error {
 		w, err = websiteInTx(ctx, tx, id)
 		return err
 	})
@@ -226,7 +226,7 @@ type ServableDomain struct {
 // reflects, read in one transaction so that following ServableChanges after
 // that seq misses nothing.
 func (s *Store) ServableSnapshot(ctx context.Context) (rows []ServableDomain, upTo int64, err error) {
-	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
+	err = s.DB.ReadTx(ctx, func(tx *sqlstore.Tx) error {
 		rows = rows[:0]
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM servable_changes`).Scan(&upTo); err != nil {
 			return err
