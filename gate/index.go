@@ -967,7 +967,11 @@ func (v *view) walk(host string) (code uint8, ref int, domain string, ok, valid 
 		return codeEmpty, 0, "", true, valid && i < 0 && p.bad>>63 == 0 // a single label, or a leading dot
 	}
 	hs := &v.hs
-	parent := v.mayBeParent(hs.pre(p.key(host, i+1)))
+	// The first candidate (the last two labels) is probed without asking
+	// whether the last label is a parent of some entry: it nearly always is
+	// (com, cn, net …), and not asking saves hashing the last label on
+	// every check; a last label that parents nothing costs one probe.
+	parent := true
 	for {
 		var j int
 		p, j = p.add('.').label(host, i-1)
