@@ -279,3 +279,34 @@ func TestSQLiteWriterSlot(t *testing.T) {
 		}
 	})
 }
+
+// A panic inside a transaction's function rolls it back and frees the
+// writer: the next transaction runs at once and the panicking one wrote
+// nothing.
+func TestInTxPanic(t *testing.T) {
+	sqltest.Each(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Error("the panic did not come through")
+				}
+			}()
+			_ = db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES ('p', 'v', $1)`, sqlstore.Micro(tx.Now)); err != nil {
+					return err
+				}
+				panic("boom")
+			})
+		}()
+		short, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		var n int
+		err := db.InTx(short, func(tx *sqlstore.Tx) error {
+			return tx.QueryRowContext(short, `SELECT count(*) FROM kv WHERE key = 'p'`).Scan(&n)
+		})
+		if err != nil || n != 0 {
+			t.Fatalf("after a panic: %v, %d rows; want the next transaction to run and see nothing", err, n)
+		}
+	})
+}

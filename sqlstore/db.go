@@ -300,8 +300,9 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 		return mapErr(err)
 	}
 	tx := &Tx{Tx: sqlTx, Driver: db.Driver, Now: db.Clock.Now(), db: db}
-	defer func() {
-		if err != nil {
+	committed := false
+	defer func() { // also when fn panics: the transaction and the writer slot are not left held
+		if !committed {
 			_ = sqlTx.Rollback()
 			release()
 		}
@@ -318,6 +319,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	if err = mapErr(sqlTx.Commit()); err != nil {
 		return err
 	}
+	committed = true
 	release()
 	for _, f := range tx.afterCommit {
 		f()
