@@ -129,12 +129,10 @@ func fastHost(s string) (string, int) {
 	if len(s)-dot == 1 || len(s)-dot > 64 {
 		return "", hostBad
 	}
-	for i := dot + 1; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return s, res
-		}
+	if numeric(s[dot+1:]) {
+		return "", hostBad // the last label is a number: an IPv4 address or no domain
 	}
-	return "", hostBad // the last label is a number: an IPv4 address or no domain
+	return s, res
 }
 
 // asciiHost classifies s without allocating: labels of letters, digits,
