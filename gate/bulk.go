@@ -56,7 +56,7 @@ func (b *bulkLoader) flush() {
 	bytes := 0
 	for i, r := range b.rows {
 		keys[i] = keyOf(b.str(r.name))
-		hashes[i] = ix.hs.hash(keys[i])
+		hashes[i] = ix.hs.name(b.str(r.name))
 		bytes += 2 + len(keys[i].rest) + 2 + r.num[1] - r.num[0] // a tail and a raw number at most
 	}
 	ix.prepare(len(b.rows), bytes)

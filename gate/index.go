@@ -78,9 +78,11 @@ const (
 //	word 6                offsets of entries 0 (low half) and 1 (high half)
 //	word 7                offset of entry 2 (low half)
 //
-// A name may sit in either of two buckets, both given by its hash (cuckoo
-// hashing): a probe loads both lines at once, before anything depends on
-// either, and compares whole names, so a host check costs one memory
+// A name may sit in either of two buckets, both given by the hash of its
+// bytes (cuckoo hashing; hasher.name), which a check computes and
+// prefetches first (view.walk): a probe loads both lines at once, before
+// anything depends on either, and compares whole names, so a host check
+// costs one memory
 // latency whether the name is there or not, and no load depends on a
 // slot's content. Only a name over 23 characters (flagLong) compares the
 // rest of it in the arena, a second access; about 5 % of names. When both
@@ -388,6 +390,13 @@ func (ix *index) entryKey(w0, w1 uint64, off uint32) key {
 	return k
 }
 
+// entryHash is the table's hash of the entry with first word w0, second
+// w1 and arena offset off: of its name, unpacked (a move or a resize).
+func (ix *index) entryHash(w0, w1 uint64, off uint32) uint64 {
+	var buf [256]byte
+	return ix.hs.name(unsafe.String(&buf[0], len(ix.entryKey(w0, w1, off).appendName(buf[:0]))))
+}
+
 // entryAt returns the entry of ref (a bucket's entry, 3 × bucket + slot,
 // or past the buckets a stash entry).
 func (ix *index) entryAt(ref int) (w0, w1 uint64, off uint32) {
@@ -478,7 +487,7 @@ func (ix *index) place(tab *table, w0, w1 uint64, off uint32, h uint64) {
 		vw0, vw1, voff := b[2*e], b[2*e+1], entryOff(b, e)
 		putEntry(b, e, w0, w1, off)
 		w0, w1, off = vw0, vw1, voff
-		a1, a2 := homes(ix.hs.hash(ix.entryKey(w0, w1, off)), nb)
+		a1, a2 := homes(ix.entryHash(w0, w1, off), nb)
 		if a1 == i {
 			a1 = a2
 		}
@@ -532,7 +541,7 @@ func each(tab *table, fn func(w0, w1 uint64, off uint32)) {
 func (ix *index) resize(nb int) {
 	tab := table{buckets: makeBuckets(nb)}
 	each(&ix.tab, func(w0, w1 uint64, off uint32) {
-		ix.place(&tab, w0, w1, off, ix.hs.hash(ix.entryKey(w0, w1, off)))
+		ix.place(&tab, w0, w1, off, ix.entryHash(w0, w1, off))
 	})
 	ix.tab = tab
 	ix.stashLimit = max(64, 2*len(tab.stash)/3)
@@ -571,7 +580,7 @@ func (ix *index) set(name string, code uint8, number string) {
 		return
 	}
 	k := keyOf(name)
-	h := ix.hs.hash(k)
+	h := ix.hs.name(name)
 	ix.prepare(1, maxEntry)
 	ix.seq.Add(1)
 	ix.setKeyed(name, k, h, code, number)
@@ -603,8 +612,7 @@ func (ix *index) setKeyed(name string, k key, h uint64, code uint8, number strin
 // remove deletes name; it reports whether it was there.
 func (ix *index) remove(name string) bool {
 	k := keyOf(name)
-	h := ix.hs.hash(k)
-	ref, ok := ix.locate(k, h)
+	ref, ok := ix.locate(k, ix.hs.name(name))
 	if !ok {
 		return false
 	}
@@ -791,7 +799,7 @@ func (ix *index) ptabAdd(t []pent, f []uint64, p string) {
 	var t0, t1 uint64
 	if !k.long() {
 		t0, t1 = k.t0, k.t1
-		if _, in := ix.locate(k, ix.hs.fin(pre, k)); !in {
+		if _, in := ix.locate(k, ix.hs.name(p)); !in {
 			want |= 2
 		}
 	}
@@ -960,6 +968,14 @@ func (v *view) offset(ref int) (uint32, bool) {
 // packs, and validPrefix those left of the domain found, which the walk
 // does not pack. When valid is false the answer means nothing.
 func (v *view) walk(host string) (code uint8, ref int, domain string, ok, valid bool) {
+	// The first candidate, the last two labels, is hashed from the host's
+	// bytes and its two buckets are loaded first: the lines are on their
+	// way while the labels are packed and checked (hasher.name).
+	first, h := -2, uint64(0) // the first candidate's start, and its hash
+	if last, j := lastDots(host); last > 0 {
+		first, h = j+1, v.hs.name(host[j+1:])
+		v.touch(h)
+	}
 	p, i := packed{}.label(host, len(host)-1)
 	n := len(host) - 1 - i // the last label's length; a number only if it ends in a digit
 	valid = n >= 1 && n <= 63 && (host[len(host)-1] > '9' || !numeric(host[i+1:]))
@@ -967,10 +983,10 @@ func (v *view) walk(host string) (code uint8, ref int, domain string, ok, valid 
 		return codeEmpty, 0, "", true, valid && i < 0 && p.bad>>63 == 0 // a single label, or a leading dot
 	}
 	hs := &v.hs
-	// The first candidate (the last two labels) is probed without asking
-	// whether the last label is a parent of some entry: it nearly always is
-	// (com, cn, net …), and not asking saves hashing the last label on
-	// every check; a last label that parents nothing costs one probe.
+	// The first candidate is probed without asking whether the last label
+	// is a parent of some entry: it nearly always is (com, cn, net …), and
+	// not asking saves hashing the last label on every check; a last label
+	// that parents nothing costs one probe.
 	parent := true
 	for {
 		var j int
@@ -982,9 +998,8 @@ func (v *view) walk(host string) (code uint8, ref int, domain string, ok, valid 
 		pre := hs.pre(k)
 		present := v.mayBeParent(pre)
 		if parent && !(present && v.notIn(pre, k)) {
-			h := hs.fin1(pre)
-			if k.rest != "" {
-				h = hs.fin(pre, k)
+			if j+1 != first {
+				h = hs.name(host[j+1:])
 			}
 			code, ref, ok := v.probe(k, h)
 			if !ok || code != codeEmpty {
@@ -996,6 +1011,17 @@ func (v *view) walk(host string) (code uint8, ref int, domain string, ok, valid 
 		}
 		parent, i = present, j
 	}
+}
+
+// touch prefetches both buckets of hash h, for their lines to be in
+// cache when probe reads them. A prefetch, unlike a load, does not wait
+// for its line: the check goes on, and on to the next check, meanwhile.
+func (v *view) touch(h uint64) {
+	bs := v.buckets
+	i1, i2 := homes(h, len(bs))
+	p := (*bucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(bs)), uintptr(i1)*unsafe.Sizeof(bucket{})))
+	q := (*bucket)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(bs)), uintptr(i2)*unsafe.Sizeof(bucket{})))
+	prefetch2(unsafe.Pointer(p), unsafe.Pointer(q))
 }
 
 // numeric reports whether s is all digits (a last label that is a number:
@@ -1102,7 +1128,7 @@ func (ix *index) lookup(name string) (uint8, uint32) {
 		s := ix.seq.Load()
 		v := ix.view.Load()
 		k := keyOf(name)
-		code, ref, ok := v.probe(k, v.hs.hash(k))
+		code, ref, ok := v.probe(k, v.hs.name(name))
 		var off uint32
 		if ok && code != codeEmpty {
 			off, ok = v.offset(ref)

@@ -1,9 +1,11 @@
 package gate
 
 import (
+	"encoding/binary"
 	"hash/maphash"
 	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"unsafe"
 )
 
@@ -211,11 +213,11 @@ func keyOf(name string) key {
 	return p.key(name, 0)
 }
 
-// hasher hashes keys with random keys of its own, so that nobody can
-// choose names that collide (collisions would only slow the index down:
-// matches are exact).
+// hasher hashes names (the table, name) and keys (the parent set, pre)
+// with random keys of its own, so that nobody can choose names that
+// collide (collisions would only slow the index down: matches are exact).
 type hasher struct {
-	seed       maphash.Seed // for the rest of long names
+	seed       maphash.Seed // for names over 32 bytes
 	k0, k1, k2 uint64
 	k3         uint64 // odd
 	mask       uint64 // ^0; tests narrow it to force collisions
@@ -231,24 +233,135 @@ func mix(a, b uint64) uint64 {
 	return hi ^ lo
 }
 
-// pre is the first half of a key's hash, of its words alone: the parent
-// set's hash, and where hash starts. One multiplication.
+// pre is the hash of a key's words alone: the parent set's hash (its
+// filter and table). One multiplication.
 func (hs *hasher) pre(k key) uint64 {
 	return mix(k.t0^hs.k0, k.t1^hs.k1) & hs.mask
 }
 
-// fin is the hash of a key from its pre: the rest of a long name, then a
-// second multiplication.
-func (hs *hasher) fin(pre uint64, k key) uint64 {
-	if k.rest != "" {
-		pre ^= maphash.String(hs.seed, k.rest)
+// name is the table's hash of a name: of its bytes, not of its key, so
+// that the walk computes the hash of a host's first candidate (its last
+// two labels) straight from the host and loads the candidate's two
+// buckets before it packs anything; the packing runs while the lines
+// arrive (docs/performance.md, "The gate"). Names of up to 32 bytes (all
+// but a few) take two to four 8-byte loads and two multiplications;
+// longer ones maphash. The writer, which holds entries as keys, unpacks
+// them to hash them again (index.entryHash).
+func (hs *hasher) name(s string) uint64 {
+	n := len(s)
+	p := unsafe.Pointer(unsafe.StringData(s))
+	if n >= 8 && n <= 32 {
+		// Four loads, overlapping below 32 bytes, cover every byte; no
+		// branch on the length.
+		a, b := load64(p, 0), load64(p, min(8, n-8))
+		c, d := load64(p, max(n-16, 0)), load64(p, n-8)
+		return mix(mix(a^hs.k0, b^hs.k1)^mix(c^hs.k2, d^hs.k3)^uint64(n), hs.k3) & hs.mask
 	}
-	return hs.fin1(pre)
+	var a, b uint64
+	switch {
+	case n >= 4:
+		if n > 32 {
+			a = maphash.String(hs.seed, s)
+		} else {
+			a, b = uint64(load32(p, 0)), uint64(load32(p, n-4))
+		}
+	case n > 0:
+		a = uint64(s[0])<<16 | uint64(s[n>>1])<<8 | uint64(s[n-1])
+	}
+	return mix(mix(a^hs.k0, b^hs.k1)^uint64(n), hs.k3) & hs.mask
 }
 
-// fin1 is fin's second multiplication, alone for a short name: small
-// enough to be inlined on every probe's path.
-func (hs *hasher) fin1(pre uint64) uint64 { return mix(pre^hs.k2, hs.k3) & hs.mask }
+// lastDots returns the index of the last '.' of host and of the one
+// before it, -1 where there is none: 8 bytes a step from the end, a
+// host's last two labels in one or two steps.
+func lastDots(host string) (last, prev int) {
+	n := len(host)
+	last, prev = -1, -1
+	if n < 8 {
+		last = strings.LastIndexByte(host, '.')
+		if last > 0 {
+			prev = strings.LastIndexByte(host[:last], '.')
+		}
+		return last, prev
+	}
+	p := unsafe.Pointer(unsafe.StringData(host))
+	for e := n; e > 0; {
+		s := e - 8
+		var m uint64
+		if s >= 0 {
+			m = dotBytes(load64(p, s))
+		} else {
+			s = 0
+			m = dotBytes(load64(p, 0)) & (1<<(8*e) - 1)
+		}
+		for m != 0 {
+			b := 63 - bits.LeadingZeros64(m)
+			if pos := s + b>>3; last < 0 {
+				last = pos
+			} else {
+				return last, pos
+			}
+			m &^= 1 << b
+		}
+		e = s
+	}
+	return last, prev
+}
 
-// hash is the hash of a key.
-func (hs *hasher) hash(k key) uint64 { return hs.fin(hs.pre(k), k) }
+// dotBytes has the top bit of each byte of w that is a '.' set, and no
+// other bit (exact: no borrow crosses bytes).
+func dotBytes(w uint64) uint64 {
+	const lows, highs = 0x7F7F7F7F7F7F7F7F, 0x8080808080808080
+	x := w ^ 0x2E2E2E2E2E2E2E2E
+	return ^((x&lows + lows) | x) & highs
+}
+
+// load64 and load32 read 8 and 4 bytes at p+i, little-endian (one
+// unaligned load on amd64 and arm64; byte by byte where the compiler
+// cannot combine them).
+func load64(p unsafe.Pointer, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice((*byte)(unsafe.Add(p, i)), 8))
+}
+
+func load32(p unsafe.Pointer, i int) uint32 {
+	return binary.LittleEndian.Uint32(unsafe.Slice((*byte)(unsafe.Add(p, i)), 4))
+}
+
+// symbolOf is digitOf backwards: the character of each digit.
+var symbolOf = func() (t [40]byte) {
+	for c := range 256 {
+		if d := digitOf[c]; d != 0 {
+			t[d] = byte(c)
+		}
+	}
+	return t
+}()
+
+// appendName appends the name of k to dst: the rest, then the characters
+// of the words (writer side: the table's hash is of names, and entries
+// keep keys).
+func (k key) appendName(dst []byte) []byte {
+	if k.t1 == ^uint64(0) {
+		return append(dst, k.rest...)
+	}
+	var d [packChars]byte // the words' digits, the name's last character first
+	w := k.t0 >> flagBits
+	for i := packChars0 - 1; i >= 0; i-- {
+		d[i] = byte(w % 40)
+		w /= 40
+	}
+	w = k.t1
+	for i := packChars - 1; i >= packChars0; i-- {
+		d[i] = byte(w % 40)
+		w /= 40
+	}
+	n := 0
+	for n < packChars && d[n] != 0 {
+		n++
+	}
+	dst = append(dst, k.rest...)
+	for i := n - 1; i >= 0; i-- {
+		dst = append(dst, symbolOf[d[i]])
+	}
+	return dst
+}

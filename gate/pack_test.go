@@ -8,45 +8,8 @@ import (
 
 const packAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789-._"
 
-// symbolOf is digitOf backwards.
-var symbolOf = func() (t [40]byte) {
-	for c := range 256 {
-		if d := digitOf[c]; d != 0 {
-			t[d] = byte(c)
-		}
-	}
-	return t
-}()
-
 // nameOf unpacks a key into its name.
-func nameOf(k key) string {
-	if k.t1 == ^uint64(0) {
-		return k.rest
-	}
-	var chars [packChars]byte
-	n := 0
-	unpack := func(w uint64, count int) {
-		var d [packChars1]byte
-		for i := count - 1; i >= 0; i-- {
-			d[i] = byte(w % 40)
-			w /= 40
-		}
-		for _, x := range d[:count] {
-			if x != 0 {
-				chars[n] = symbolOf[x]
-				n++
-			}
-		}
-	}
-	unpack(k.t0>>flagBits, packChars0)
-	unpack(k.t1, packChars1)
-	out := make([]byte, 0, len(k.rest)+n)
-	out = append(out, k.rest...)
-	for i := n - 1; i >= 0; i-- {
-		out = append(out, chars[i])
-	}
-	return string(out)
-}
+func nameOf(k key) string { return string(k.appendName(nil)) }
 
 // checkKey checks what keyOf makes of name: it unpacks to name, is long
 // exactly beyond 23 characters or outside the alphabet, and keeps the
@@ -180,18 +143,56 @@ func TestPackWalkAgreesWithKeyOf(t *testing.T) {
 	}
 }
 
-// The hash is its two halves, and the test seam narrows both.
-func TestHasherHalves(t *testing.T) {
+// The table's hash is of a name's every byte, at every length (the
+// short, 8–16, 17–32 and maphash cases), the same for the same bytes
+// wherever they are, and the test seam narrows it and the parent hash.
+func TestHasherName(t *testing.T) {
 	hs := newHasher()
-	for _, name := range []string{"example.com", strings.Repeat("y", 40) + ".cn", "Raw.Name"} {
-		k := keyOf(name)
-		if hs.hash(k) != hs.fin(hs.pre(k), k) {
-			t.Fatalf("%s: hash and its halves disagree", name)
+	for n := 1; n <= 70; n++ {
+		name := []byte(strings.Repeat("abcdefghij", 7)[:n])
+		h := hs.name(string(name))
+		if other := "x" + string(name); hs.name(other[1:]) != h {
+			t.Fatalf("length %d: the hash depends on where the bytes are", n)
+		}
+		for i := range name {
+			name[i] ^= 1
+			if hs.name(string(name)) == h {
+				t.Fatalf("length %d: byte %d does not change the hash", n, i)
+			}
+			name[i] ^= 1
 		}
 	}
+	if hs.name("") == hs.name("a") {
+		t.Fatal("the empty name hashes as \"a\"")
+	}
 	hs.mask = 0
-	if hs.hash(keyOf("a.cn")) != 0 || hs.pre(keyOf("b.cn")) != 0 {
+	if hs.name("a.cn") != 0 || hs.pre(keyOf("b.cn")) != 0 {
 		t.Fatal("mask 0 does not make every hash 0")
+	}
+}
+
+// lastDots finds what two strings.LastIndexByte calls find, at every
+// length around its 8-byte steps and with dots anywhere.
+func TestLastDots(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		b := make([]byte, r.IntN(40))
+		for i := range b {
+			b[i] = "ab.-x"[r.IntN(5)]
+		}
+		checkLastDots(t, string(b))
+	}
+}
+
+func checkLastDots(t *testing.T, host string) {
+	t.Helper()
+	last, prev := lastDots(host)
+	wl, wp := strings.LastIndexByte(host, '.'), -1
+	if wl > 0 {
+		wp = strings.LastIndexByte(host[:wl], '.')
+	}
+	if last != wl || (wl > 0 && prev != wp) {
+		t.Fatalf("lastDots(%q) = %d, %d; want %d, %d", host, last, prev, wl, wp)
 	}
 }
 
@@ -208,6 +209,7 @@ func FuzzPack(f *testing.F) {
 		if name != "" {
 			checkKey(t, name)
 		}
+		checkLastDots(t, name)
 		for suffix, k := range walkKeys(name) {
 			if want := keyOf(suffix); k != want {
 				t.Fatalf("%q: suffix %q packs to %+v in the walk, %+v alone", name, suffix, k, want)
