@@ -42,6 +42,7 @@ type DB struct {
 	// between tries and made a write's p99 under load ten times its p50.
 	// Nil on PostgreSQL.
 	writer chan struct{}
+	ckpt   *checkpointer // SQLite's checkpoints (checkpoint.go); nil on PostgreSQL
 }
 
 // writerWait is how long inTx waits for the process's SQLite writer slot
@@ -103,6 +104,7 @@ func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
 			q.Add("_pragma", p)
 		}
 		q.Add("_pragma", fmt.Sprintf("cache_size(-%d)", cmp.Or(dsn.CacheMB, DefaultSQLiteCacheMB)*1024)) // negative: KiB
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", sqliteAutoCheckpoint))
 		q.Set("_txlock", "immediate")
 		var conn driver.Connector
 		if conn, err = newSQLiteConnector("file:" + escapePath(dsn.Path) + "?" + q.Encode()); err == nil {
@@ -143,6 +145,9 @@ func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
 		db.SQL.Close()
 		return nil, fmt.Errorf("cannot reach the database %s: %w (is it running, and does the URL name the right host, user and database?)", dsn, err)
 	}
+	if dsn.Driver == SQLite {
+		db.startCheckpointer()
+	}
 	return db, nil
 }
 
@@ -153,6 +158,7 @@ func escapePath(p string) string {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.ckpt.close()
 	return db.SQL.Close()
 }
 
@@ -321,6 +327,7 @@ func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	}
 	committed = true
 	release()
+	db.ckpt.committed()
 	for _, f := range tx.afterCommit {
 		f()
 	}
