@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/beian/beian"
-	"github.com/beian/beian/identity"
 	"github.com/beian/beian/ratelimit"
 	"github.com/beian/beian/sqlstore"
 	"github.com/beian/beian/validate"
@@ -35,11 +34,7 @@ type secret struct{ password, hash string }
 
 // newSecret draws a new filing password and hashes it (Rule PWD-1).
 func newSecret() (secret, error) {
-	pw, err := NewPassword()
-	if err != nil {
-		return secret{}, err
-	}
-	hash, err := identity.HashPassword(identity.DefaultHashParams, pw)
+	pw, hash, err := newHashedPassword()
 	return secret{password: pw, hash: hash}, err
 }
 

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math/big"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/beian/beian"
 	"github.com/beian/beian/identity"
@@ -167,15 +169,11 @@ type prehashed struct{ password, hash string }
 type prehashedKey struct{}
 
 // withNewPassword returns ctx carrying a new password and its argon2id
-// hash, made now: a decision that may issue one (a first filing's
-// approval) hashes before its transaction, not while it holds the
-// submission's row lock (argon2id costs tens of milliseconds of CPU).
+// hash, made before the transaction: a decision that may issue one (a
+// first filing's approval) does not hash while it holds the submission's
+// row lock (argon2id costs tens of milliseconds of CPU).
 func withNewPassword(ctx context.Context) (context.Context, error) {
-	pw, err := NewPassword()
-	if err != nil {
-		return ctx, err
-	}
-	hash, err := identity.HashPassword(identity.DefaultHashParams, pw)
+	pw, hash, err := newHashedPassword()
 	if err != nil {
 		return ctx, err
 	}
@@ -183,14 +181,61 @@ func withNewPassword(ctx context.Context) (context.Context, error) {
 }
 
 // newPasswordFor returns the password ctx carries (withNewPassword), or
-// makes and hashes one now.
+// a new one.
 func newPasswordFor(ctx context.Context) (pw, hash string, err error) {
 	if p, ok := ctx.Value(prehashedKey{}).(prehashed); ok {
 		return p.password, p.hash, nil
+	}
+	return newHashedPassword()
+}
+
+// newHashedPassword returns a new filing password and its argon2id hash
+// (Rule PWD-1): one the pool made ahead of need, or, the pool empty, one
+// made now.
+func newHashedPassword() (pw, hash string, err error) {
+	passwordPool.start()
+	select {
+	case p := <-passwordPool.ch:
+		return p.password, p.hash, nil
+	default:
 	}
 	if pw, err = NewPassword(); err != nil {
 		return "", "", err
 	}
 	hash, err = identity.HashPassword(identity.DefaultHashParams, pw)
 	return pw, hash, err
+}
+
+// passwordPool keeps a few filing passwords drawn and hashed ahead of
+// need, so that the request that issues one (a first filing's approval,
+// a retrieval) does not wait for argon2id at CONVENTIONS.md's parameters:
+// those requests' p99 under bench api was the hash. One goroutine of the
+// process, started with the first registry, hashes whenever the pool has
+// room and waits while it is full; a request that finds it empty hashes
+// its own. The passwords are random, tied to nothing until taken, and
+// never leave the process's memory before.
+var passwordPool = &pool{ch: make(chan prehashed, 4)}
+
+type pool struct {
+	once sync.Once
+	ch   chan prehashed
+}
+
+func (p *pool) start() {
+	p.once.Do(func() { go p.fill() })
+}
+
+func (p *pool) fill() {
+	for {
+		pw, err := NewPassword()
+		var hash string
+		if err == nil {
+			hash, err = identity.HashPassword(identity.DefaultHashParams, pw)
+		}
+		if err != nil { // crypto/rand failing: the requests will say so
+			time.Sleep(time.Second)
+			continue
+		}
+		p.ch <- prehashed{pw, hash}
+	}
 }

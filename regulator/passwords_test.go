@@ -83,3 +83,30 @@ func TestCheckTransferIn(t *testing.T) {
 		})
 	})
 }
+
+// Rule PWD-1: the pool hands out distinct passwords of the alphabet with
+// their argon2id hashes, and a request that finds it empty still gets one.
+func TestPasswordPool(t *testing.T) {
+	passwordPool.start()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(passwordPool.ch) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the pool made no password in 30 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	seen := map[string]bool{}
+	for range cap(passwordPool.ch) + 2 { // more than the pool holds: some made in the request
+		pw, hash, err := newHashedPassword()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pw) != PasswordLength || strings.Trim(pw, passwordAlphabet) != "" || seen[pw] {
+			t.Fatalf("password %q: not %d characters of the alphabet, or seen before", pw, PasswordLength)
+		}
+		seen[pw] = true
+		if ok, err := identity.VerifyPassword(hash, pw); !ok || err != nil {
+			t.Fatalf("the hash does not verify its password: %v", err)
+		}
+	}
+}

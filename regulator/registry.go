@@ -28,6 +28,7 @@ type Registry struct {
 // New returns the registry on db with the registry's audit chain, the
 // embedded reference data and the embedded registrar list.
 func New(db *sqlstore.DB) (*Registry, error) {
+	passwordPool.start() // Rule PWD-1: passwords hashed ahead of the approvals that issue them
 	ch, err := audit.New("registry")
 	if err != nil {
 		return nil, err
