@@ -61,24 +61,19 @@ func (c Claim) live(stage beian.Stage, now time.Time) bool {
 // (review.claimed); an unknown order is not found.
 func (s *Store) ClaimOrder(ctx context.Context, orderID, reviewerID int64, ttl time.Duration, stages ...beian.Stage) (c Claim, err error) {
 	defer beian.Wrap(&err, "claim order %d", orderID)
+	// Most refusals (another reviewer's live claim: reviewers reach for the
+	// same head of the queue) are answered from a read, without queueing
+	// for the writer; the write checks again.
+	if err = s.DB.ReadTx(ctx, func(tx *sqlstore.Tx) error {
+		_, err := claimable(ctx, tx, orderID, reviewerID, stages)
+		return err
+	}); err != nil {
+		return c, err
+	}
 	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
-		o, err := OrderTx(ctx, tx, orderID)
+		o, err := claimable(ctx, tx, orderID, reviewerID, stages)
 		if err != nil {
 			return err
-		}
-		reviewable := false
-		for _, st := range stages {
-			reviewable = reviewable || o.Stage == st
-		}
-		if !reviewable {
-			return beian.Errorf(beian.KindInvalidState, "review.not_reviewable", "stage", string(o.Stage))
-		}
-		prev, ok, err := claimInTx(ctx, tx, orderID)
-		if err != nil {
-			return err
-		}
-		if ok && prev.ReviewerID != reviewerID && prev.live(o.Stage, tx.Now) {
-			return errClaimed()
 		}
 		c = Claim{OrderID: orderID, ReviewerID: reviewerID, Stage: o.Stage, ExpiresAt: tx.Now.Add(ttl), CreatedAt: tx.Now}
 		_, err = tx.ExecContext(ctx, `INSERT INTO review_claims (order_id, reviewer_id, stage, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
@@ -92,6 +87,30 @@ func (s *Store) ClaimOrder(ctx context.Context, orderID, reviewerID int64, ttl t
 		return err
 	})
 	return c, err
+}
+
+// claimable returns the order when the reviewer may claim it: in one of
+// stages, and not under another reviewer's live claim.
+func claimable(ctx context.Context, tx *sqlstore.Tx, orderID, reviewerID int64, stages []beian.Stage) (beian.Order, error) {
+	o, err := OrderTx(ctx, tx, orderID)
+	if err != nil {
+		return o, err
+	}
+	reviewable := false
+	for _, st := range stages {
+		reviewable = reviewable || o.Stage == st
+	}
+	if !reviewable {
+		return o, beian.Errorf(beian.KindInvalidState, "review.not_reviewable", "stage", string(o.Stage))
+	}
+	prev, ok, err := claimInTx(ctx, tx, orderID)
+	if err != nil {
+		return o, err
+	}
+	if ok && prev.ReviewerID != reviewerID && prev.live(o.Stage, tx.Now) {
+		return o, errClaimed()
+	}
+	return o, nil
 }
 
 // UseClaim checks, in the caller's transaction (a decision's), that the

@@ -80,7 +80,7 @@ func (s *Store) TransitionTx(ctx context.Context, tx *sqlstore.Tx, m Move) (o be
 // PostgreSQL (no version check).
 func OrderTx(ctx context.Context, tx *sqlstore.Tx, id int64) (beian.Order, error) {
 	q := `SELECT ` + orderColumns + ` FROM orders WHERE id = $1`
-	if tx.Driver == sqlstore.Postgres {
+	if tx.Driver == sqlstore.Postgres && !tx.ReadOnly {
 		q += ` FOR UPDATE`
 	}
 	return scanOrder(tx.QueryRowContext(ctx, q, id))
