@@ -37,17 +37,23 @@ func (s *mailboxSender) Channel() string { return s.channel }
 
 // Send stores the message in the sandbox mailbox.
 func (s *mailboxSender) Send(ctx context.Context, m outbox.Message, r Rendered) error {
+	return s.db.InTx(ctx, func(tx *sqlstore.Tx) error { return s.sendTx(ctx, tx, m, r) })
+}
+
+// sendTx stores the message in tx (txSender): the worker marks it sent in
+// the same transaction.
+func (s *mailboxSender) sendTx(ctx context.Context, tx *sqlstore.Tx, m outbox.Message, r Rendered) error {
 	body := r.Text
 	if s.channel == outbox.Email {
 		body = r.Subject + "\n\n" + r.Text
 	}
-	return s.db.InTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sandbox_mailbox (id, context, channel, recipient, template, body, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-			m.ID, s.context, s.channel, m.To, m.Template, body, sqlstore.Micro(tx.Now))
-		return sqlstore.MapErr(err)
-	})
+	_, err := tx.ExecContext(ctx, `INSERT INTO sandbox_mailbox (id, context, channel, recipient, template, body, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+		m.ID, s.context, s.channel, m.To, m.Template, body, sqlstore.Micro(tx.Now))
+	return sqlstore.MapErr(err)
 }
+
+func (s *mailboxSender) database() *sqlstore.DB { return s.db }
 
 // MailboxMessage is one message of the sandbox mailbox, in the shape of
 // GET /api/v1/sandbox/messages (API.md).

@@ -124,3 +124,36 @@ func TestMailbox(t *testing.T) {
 		notify.NewMailbox(nil, "bureau", outbox.SMS)
 	})
 }
+
+// The worker delivers into a mailbox of its own database and marks the
+// message sent (in one transaction, txSender): after one run every
+// message is in the mailbox once and none is pending; a message already in the mailbox (a
+// delivery whose mark was lost) is marked, not stored twice.
+func TestMailboxWorker(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sqltest.Each(t, newClock(), func(t *testing.T, db *sqlstore.DB) {
+		o := mustOutbox(t, "provider")
+		box := notify.NewMailbox(db, "provider", outbox.SMS)
+		ids := enqueue(t, db, o, hello(outbox.SMS, "13812340001"), hello(outbox.SMS, "13812340002"))
+		if err := box.Send(ctx, outbox.Message{ID: ids[1], Channel: outbox.SMS, To: "13812340002", Template: "test.hello"},
+			notify.Rendered{Text: "你好，张三"}); err != nil {
+			t.Fatal(err)
+		}
+		if sent, failed := runOnce(t, newWorker(db, o, box)); sent != 2 || failed != 0 {
+			t.Fatalf("sent %d, failed %d; want 2, 0", sent, failed)
+		}
+		if p := pending(t, db, o); p[outbox.SMS] != 0 {
+			t.Fatalf("pending after the run: %v", p)
+		}
+		for i, to := range []string{"13812340001", "13812340002"} {
+			msgs, err := notify.Mailbox(ctx, db, to)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) != 1 || msgs[0].ID != ids[i] {
+				t.Fatalf("mailbox of %s: %+v, want message %s once", to, msgs, ids[i])
+			}
+		}
+	})
+}

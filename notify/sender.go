@@ -11,6 +11,7 @@ import (
 	"errors"
 
 	"github.com/beian/beian/outbox"
+	"github.com/beian/beian/sqlstore"
 )
 
 // Sender delivers rendered messages of one channel. Send must be safe for
@@ -22,6 +23,15 @@ type Sender interface {
 	Channel() string
 	// Send delivers the message; a nil error means the receiver accepted it.
 	Send(ctx context.Context, m outbox.Message, r Rendered) error
+}
+
+// txSender is a Sender that delivers into a database (the sandbox
+// mailbox): when it is the worker's, the worker delivers and marks the
+// message sent in one transaction — one commit instead of two, and never
+// a message delivered but not marked.
+type txSender interface {
+	sendTx(ctx context.Context, tx *sqlstore.Tx, m outbox.Message, r Rendered) error
+	database() *sqlstore.DB
 }
 
 // permanentError marks a failure that retrying soon cannot fix.

@@ -214,7 +214,17 @@ func (w *Worker) sendOne(ctx context.Context, s Sender, m outbox.Message) (ok bo
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()
 	r, sendErr := w.Templates.Render(m)
-	if sendErr != nil {
+	if ts, ok := s.(txSender); ok && sendErr == nil && ts.database() == w.DB {
+		if sendErr = w.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
+			if err := ts.sendTx(ctx, tx, m, r); err != nil {
+				return err
+			}
+			return w.Outbox.MarkSentTx(ctx, tx, m.ID)
+		}); sendErr == nil {
+			w.log().Info("outbox: sent", attrs...)
+			return true, nil
+		}
+	} else if sendErr != nil {
 		sendErr = Permanent(sendErr)
 	} else if sendErr = s.Send(ctx, m, r); sendErr == nil {
 		if err := w.markSent(ctx, m.ID); err != nil {

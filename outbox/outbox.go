@@ -196,15 +196,20 @@ func (o *Outbox) Claim(ctx context.Context, db *sqlstore.DB, channels []string, 
 // KindNotFound.
 func (o *Outbox) MarkSent(ctx context.Context, db *sqlstore.DB, id string) (err error) {
 	defer beian.Wrap(&err, "mark %s message %s sent", o.table, id)
-	return db.InTx(ctx, func(tx *sqlstore.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE `+o.table+
-			` SET sent_at = CASE WHEN sent_at = 0 THEN $2 ELSE sent_at END, lease_until = 0, last_error = '' WHERE id = $1`,
-			id, sqlstore.Micro(tx.Now))
-		if err != nil {
-			return err
-		}
-		return found(res)
-	})
+	return db.InTx(ctx, func(tx *sqlstore.Tx) error { return o.MarkSentTx(ctx, tx, id) })
+}
+
+// MarkSentTx is MarkSent in the caller's transaction: for a sender that
+// delivers into the same database (the sandbox mailbox), delivery and mark
+// commit together.
+func (o *Outbox) MarkSentTx(ctx context.Context, tx *sqlstore.Tx, id string) error {
+	res, err := tx.ExecContext(ctx, `UPDATE `+o.table+
+		` SET sent_at = CASE WHEN sent_at = 0 THEN $2 ELSE sent_at END, lease_until = 0, last_error = '' WHERE id = $1`,
+		id, sqlstore.Micro(tx.Now))
+	if err != nil {
+		return err
+	}
+	return found(res)
 }
 
 // MarkFailed records a failed attempt: it releases the lease and schedules
