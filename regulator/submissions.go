@@ -134,6 +134,15 @@ func (r *Registry) Submit(ctx context.Context, provider string, s beian.Submissi
 		rc = sub.receipt(false)
 		return r.appendAudit(ctx, tx, "submission.submit", "submission", sub.ID, nil, submissionAudit(sub))
 	})
+	if err != nil && beian.KindOf(err) == beian.KindConflict {
+		// On PostgreSQL a concurrent request with the same key can commit
+		// between this transaction's reads and its insert, which then
+		// fails on the subject's in-flight constraint rather than on the
+		// key (and aborts the transaction): this request is its repeat.
+		if prior, found, kerr := submissionByKey(ctx, r.DB.SQL, provider, key); kerr == nil && found {
+			return prior.repeat(hash)
+		}
+	}
 	return rc, err
 }
 
