@@ -263,6 +263,15 @@ func (w *chaosWorld) query(ctx context.Context, q string, fn func(scan func(...a
 	return rows.Err()
 }
 
+// timerRef names a due timer: its table, id and due time (a timer that
+// re-arms itself, such as the daily term sweep, runs and moves its due
+// time instead of being marked fired).
+type timerRef struct {
+	table string
+	id    int64
+	due   int64
+}
+
 // afterRestart: the timers that were due when the server died fire, and
 // the outbox messages that were due (not leased by the dead process) go,
 // within 20 seconds of the restart.
@@ -272,30 +281,29 @@ func (w *chaosWorld) afterRestart(ctx context.Context, k int) {
 		w.rep.fail("crash.clock", "after kill %d: read the sandbox clock: %v", k, err)
 		return
 	}
-	type key struct {
-		table string
-		id    int64
-	}
-	var due []key
+	due := w.downDue // due at the restart; the server may have fired them already
+	w.downDue = nil
 	for _, t := range []string{"provider_timers", "registry_timers"} {
-		_ = w.query(ctx, `SELECT id FROM `+t+` WHERE fired_at = 0 AND cancelled_at = 0 AND due_at <= $1`, func(scan func(...any) error) error {
-			var id int64
-			err := scan(&id)
-			due = append(due, key{t, id})
+		_ = w.query(ctx, `SELECT id, due_at FROM `+t+` WHERE fired_at = 0 AND cancelled_at = 0 AND due_at <= $1`, func(scan func(...any) error) error {
+			r := timerRef{table: t}
+			err := scan(&r.id, &r.due)
+			if !slices.ContainsFunc(due, func(d timerRef) bool { return d.table == t && d.id == r.id }) {
+				due = append(due, r)
+			}
 			return err
 		}, sqlstore.Micro(now))
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for len(due) > 0 {
-		var left []key
+		var left []timerRef
 		for _, d := range due {
-			var fired, cancelled int64
+			var fired, cancelled, dueAt int64
 			var lastErr string
-			err := w.db.SQL.QueryRowContext(ctx, `SELECT fired_at, cancelled_at, last_error FROM `+d.table+` WHERE id = $1`, d.id).Scan(&fired, &cancelled, &lastErr)
+			err := w.db.SQL.QueryRowContext(ctx, `SELECT fired_at, cancelled_at, due_at, last_error FROM `+d.table+` WHERE id = $1`, d.id).Scan(&fired, &cancelled, &dueAt, &lastErr)
 			switch {
 			case err != nil:
 				left = append(left, d)
-			case fired != 0 || cancelled != 0:
+			case fired != 0 || cancelled != 0 || dueAt > d.due:
 				w.rep.Crash.TimersFired++
 			case time.Now().After(deadline):
 				w.rep.fail("crash.timer", "after kill %d: %s %d was due and has not fired 20 s after the restart (last error %q)", k, d.table, d.id, lastErr)

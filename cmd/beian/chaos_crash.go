@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -15,6 +16,7 @@ import (
 	"github.com/beian/beian"
 	"github.com/beian/beian/regulator"
 	"github.com/beian/beian/sandbox"
+	"github.com/beian/beian/sqlstore"
 )
 
 // crashCounts are the crash scenario's figures.
@@ -133,6 +135,7 @@ func (w *chaosWorld) crash(ctx context.Context) error {
 		}
 		w.srv.kill()
 		w.rep.Crash.Kills++
+		w.dueWhileDown(ctx, k)
 		if err = w.srv.start(ctx); err != nil {
 			w.rep.fail("crash.restart", "serve did not come back after kill %d: %v", k, err)
 			break
@@ -389,5 +392,55 @@ func (w *chaosWorld) clockLoop(ctx context.Context, acks *ackBook) {
 	l := loadCaller{w: w, c: w.admin, acks: acks}
 	for sleep(ctx, 1500*time.Millisecond) == nil {
 		l.call(ctx, "POST", sandbox.Prefix+"clock", map[string]string{"advance": "1h"}, nil)
+	}
+}
+
+// dueWhileDown moves the sandbox clock, in the database while the server
+// is down, just past the next timer that has not fired (if one falls due
+// within a week), so that the restarted server finds a timer due that the
+// dead one never saw: afterRestart then checks that it fires. Without it
+// no timer was ever due at a restart (the clock loop's moves fire them in
+// the running server).
+func (w *chaosWorld) dueWhileDown(ctx context.Context, k int) {
+	c := sandbox.NewClock(w.db, nil)
+	if err := c.Refresh(ctx); err != nil {
+		w.rep.fail("crash.clock", "while down after kill %d: read the sandbox clock: %v", k, err)
+		return
+	}
+	now := c.Now()
+	next := int64(0)
+	for _, t := range []string{"provider_timers", "registry_timers"} {
+		var due sql.NullInt64
+		err := w.db.SQL.QueryRowContext(ctx, `SELECT MIN(due_at) FROM `+t+` WHERE fired_at = 0 AND cancelled_at = 0 AND due_at > $1`,
+			sqlstore.Micro(now)).Scan(&due)
+		if err != nil {
+			w.rep.fail("crash.clock", "while down after kill %d: read %s: %v", k, t, err)
+			return
+		}
+		if due.Valid && (next == 0 || due.Int64 < next) {
+			next = due.Int64
+		}
+	}
+	if next == 0 || sqlstore.FromMicro(next).Sub(now) > 7*24*time.Hour {
+		return
+	}
+	at := sqlstore.FromMicro(next).Add(time.Second)
+	if err := c.Set(ctx, at); err != nil {
+		w.rep.fail("crash.clock", "while down after kill %d: move the sandbox clock: %v", k, err)
+		return
+	}
+	for _, t := range []string{"provider_timers", "registry_timers"} {
+		rows, err := w.db.SQL.QueryContext(ctx, `SELECT id, due_at FROM `+t+` WHERE fired_at = 0 AND cancelled_at = 0 AND due_at <= $1`, sqlstore.Micro(at))
+		if err != nil {
+			w.rep.fail("crash.clock", "while down after kill %d: read %s: %v", k, t, err)
+			return
+		}
+		for rows.Next() {
+			r := timerRef{table: t}
+			if err := rows.Scan(&r.id, &r.due); err == nil {
+				w.downDue = append(w.downDue, r)
+			}
+		}
+		rows.Close()
 	}
 }

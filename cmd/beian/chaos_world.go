@@ -34,6 +34,9 @@ type chaosWorld struct {
 	// snap is check's snapshot while it runs (query reads through it).
 	snap *sql.Tx
 	srv  *chaosServer
+	// downDue are the timers due when a killed server restarts (dueWhileDown),
+	// which afterRestart waits for.
+	downDue []timerRef
 
 	admin, padmin, reviewer, reviewer2, bureau *chaosClient
 	// The customer pool: accounts made before the first start, each taken
