@@ -82,9 +82,8 @@ const (
 // bytes (cuckoo hashing; hasher.name), which a check computes and
 // prefetches first (view.walk): a probe loads both lines at once, before
 // anything depends on either, and compares whole names, so a host check
-// costs one memory
-// latency whether the name is there or not, and no load depends on a
-// slot's content. Only a name over 23 characters (flagLong) compares the
+// costs one memory latency whether the name is there or not, and no load
+// depends on a slot's content. Only a name over 23 characters (flagLong) compares the
 // rest of it in the arena, a second access; about 5 % of names. When both
 // buckets are full an insertion moves an entry to its other bucket (and so
 // on); one that fails after maxKicks moves goes to the stash, a short list
@@ -969,8 +968,8 @@ func (v *view) offset(ref int) (uint32, bool) {
 // does not pack. When valid is false the answer means nothing.
 func (v *view) walk(host string) (code uint8, ref int, domain string, ok, valid bool) {
 	// The first candidate, the last two labels, is hashed from the host's
-	// bytes and its two buckets are loaded first: the lines are on their
-	// way while the labels are packed and checked (hasher.name).
+	// bytes and its two buckets are prefetched first: the lines are on
+	// their way while the labels are packed and checked (hasher.name).
 	first, h := -2, uint64(0) // the first candidate's start, and its hash
 	if last, j := lastDots(host); last > 0 {
 		first, h = j+1, v.hs.name(host[j+1:])

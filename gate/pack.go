@@ -241,12 +241,13 @@ func (hs *hasher) pre(k key) uint64 {
 
 // name is the table's hash of a name: of its bytes, not of its key, so
 // that the walk computes the hash of a host's first candidate (its last
-// two labels) straight from the host and loads the candidate's two
+// two labels) straight from the host and prefetches the candidate's two
 // buckets before it packs anything; the packing runs while the lines
-// arrive (docs/performance.md, "The gate"). Names of up to 32 bytes (all
-// but a few) take two to four 8-byte loads and two multiplications;
-// longer ones maphash. The writer, which holds entries as keys, unpacks
-// them to hash them again (index.entryHash).
+// arrive (docs/performance.md, "The gate"). Names of 8 to 32 bytes (all
+// but a few) take four overlapping 8-byte loads and three
+// multiplications; shorter ones fewer loads, longer ones maphash. The
+// writer, which holds entries as keys, unpacks them to hash them again
+// (index.entryHash).
 func (hs *hasher) name(s string) uint64 {
 	n := len(s)
 	p := unsafe.Pointer(unsafe.StringData(s))
