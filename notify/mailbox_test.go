@@ -126,8 +126,9 @@ func TestMailbox(t *testing.T) {
 }
 
 // The worker delivers into a mailbox of its own database and marks the
-// message sent (in one transaction, txSender): after one run every
-// message is in the mailbox once and none is pending; a message already in the mailbox (a
+// messages sent (a batch in one transaction with its claim, txSender):
+// every message is in the mailbox once and only a message that does not
+// render is pending; a message already in the mailbox (a
 // delivery whose mark was lost) is marked, not stored twice.
 func TestMailboxWorker(t *testing.T) {
 	t.Parallel()
@@ -143,8 +144,16 @@ func TestMailboxWorker(t *testing.T) {
 		if sent, failed := runOnce(t, newWorker(db, o, box)); sent != 2 || failed != 0 {
 			t.Fatalf("sent %d, failed %d; want 2, 0", sent, failed)
 		}
-		if p := pending(t, db, o); p[outbox.SMS] != 0 {
-			t.Fatalf("pending after the run: %v", p)
+		// A batch with a message that does not render goes the ordinary
+		// way: the others delivered, that one failed.
+		bad := hello(outbox.SMS, "13812340003")
+		bad.Template = "no.such.template"
+		enqueue(t, db, o, hello(outbox.SMS, "13812340004"), bad)
+		if sent, failed := runOnce(t, newWorker(db, o, box)); sent != 1 || failed != 1 {
+			t.Fatalf("with a message that does not render: sent %d, failed %d; want 1, 1", sent, failed)
+		}
+		if p := pending(t, db, o); p[outbox.SMS] != 1 {
+			t.Fatalf("pending after the runs: %v, want the one that does not render", p)
 		}
 		for i, to := range []string{"13812340001", "13812340002"} {
 			msgs, err := notify.Mailbox(ctx, db, to)

@@ -155,6 +155,9 @@ func (w *Worker) runOnce(ctx context.Context) (claimed, sent, failed int, err er
 	if lease <= 0 {
 		lease = DefaultLease
 	}
+	if n, ok, err := w.runOnceInDB(ctx, senders, channels, lease); ok {
+		return n, n, 0, err
+	}
 	start := w.DB.Clock.Now()
 	msgs, err := w.Outbox.Claim(ctx, w.DB, channels, w.batch(), lease)
 	if err != nil {
@@ -183,6 +186,59 @@ func (w *Worker) runOnce(ctx context.Context) (claimed, sent, failed int, err er
 	}
 	wg.Wait()
 	return len(msgs), sent, failed, errors.Join(errs...)
+}
+
+// errRenderLater ends runOnceInDB's transaction when a message does not
+// render: the round is left to the ordinary path, which records the failure.
+var errRenderLater = errors.New("a message does not render")
+
+// runOnceInDB is a round for a worker whose every sender delivers into its
+// own database (the sandbox mailbox, txSender): the batch is claimed,
+// delivered and marked sent in one transaction, instead of a claim and one
+// transaction a message. ok is false when the senders are not all such,
+// or when a message of the batch does not render (nothing is committed,
+// and runOnce goes the ordinary way).
+func (w *Worker) runOnceInDB(ctx context.Context, senders map[string]Sender, channels []string, lease time.Duration) (n int, ok bool, err error) {
+	in := make(map[string]txSender, len(senders))
+	for ch, s := range senders {
+		ts, isTx := s.(txSender)
+		if !isTx || ts.database() != w.DB {
+			return 0, false, nil
+		}
+		in[ch] = ts
+	}
+	var sent []outbox.Message
+	err = w.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
+		msgs, err := w.Outbox.ClaimTx(ctx, tx, channels, w.batch(), lease)
+		if err != nil {
+			return err
+		}
+		sent = sent[:0]
+		for _, m := range msgs {
+			r, err := w.Templates.Render(m)
+			if err != nil {
+				return errRenderLater
+			}
+			if err := in[m.Channel].sendTx(ctx, tx, m, r); err != nil {
+				return err
+			}
+			if err := w.Outbox.MarkSentTx(ctx, tx, m.ID); err != nil {
+				return err
+			}
+			sent = append(sent, m)
+		}
+		return nil
+	})
+	if errors.Is(err, errRenderLater) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, true, err
+	}
+	for _, m := range sent {
+		w.log().Info("outbox: sent", "id", m.ID, "template", m.Template, "channel", m.Channel, "to", MaskRecipient(m.To), "attempt", m.Attempts)
+	}
+	return len(sent), true, nil
 }
 
 // deliver sends one channel's messages in order. Once ctx is done or the

@@ -129,11 +129,23 @@ func (o *Outbox) Claim(ctx context.Context, db *sqlstore.DB, channels []string, 
 	if len(channels) == 0 || limit <= 0 {
 		return nil, nil
 	}
+	err = db.InTx(ctx, func(tx *sqlstore.Tx) (err error) {
+		msgs, err = o.ClaimTx(ctx, tx, channels, limit, lease)
+		return err
+	})
+	return msgs, err
+}
+
+// ClaimTx is Claim in the caller's transaction: for a worker that delivers
+// into the same database, claim, delivery and marks commit together.
+func (o *Outbox) ClaimTx(ctx context.Context, tx *sqlstore.Tx, channels []string, limit int, lease time.Duration) (msgs []Message, err error) {
+	if len(channels) == 0 || limit <= 0 {
+		return nil, nil
+	}
 	if lease <= 0 {
 		return nil, errors.New("lease must be positive")
 	}
-	err = db.InTx(ctx, func(tx *sqlstore.Tx) error {
-		msgs = msgs[:0]
+	err = func() error {
 		now := sqlstore.Micro(tx.Now)
 		args := []any{now}
 		marks := make([]string, len(channels))
@@ -184,7 +196,7 @@ func (o *Outbox) Claim(ctx context.Context, db *sqlstore.DB, channels []string, 
 		_, err = tx.ExecContext(ctx, `UPDATE `+o.table+` SET lease_until = $1, attempts = attempts + 1 WHERE id IN (`+
 			strings.Join(marks, ", ")+`)`, args...)
 		return err
-	})
+	}()
 	if err != nil {
 		return nil, err
 	}
