@@ -335,7 +335,10 @@ func (run *benchAPIRun) review(ctx, stop context.Context, c *apiClient, r int) {
 					continue
 				}
 				p := "/api/v1/review/orders/" + strconv.FormatInt(it.ID, 10)
-				if err := c.call(ctx, "POST", p+"/claim", nil, nil); err != nil {
+				var claim struct {
+					Stage beian.Stage `json:"stage"`
+				}
+				if err := c.call(ctx, "POST", p+"/claim", nil, &claim); err != nil {
 					if apiStatus(err) != 409 {
 						run.rec.failure(fmt.Sprintf("reviewer %d: %v", r+1, err))
 					}
@@ -346,7 +349,9 @@ func (run *benchAPIRun) review(ctx, stop context.Context, c *apiClient, r int) {
 					run.rec.failure(fmt.Sprintf("reviewer %d: %v", r+1, err))
 					continue
 				}
-				run.rec.step(map[beian.Stage]string{beian.StageInitialReview: "initial review approved", beian.StagePhotoReview: "photo review approved"}[stage])
+				// Counted by the stage the claim holds: the order may have
+				// moved on since the queue was read.
+				run.rec.step(map[beian.Stage]string{beian.StageInitialReview: "initial review approved", beian.StagePhotoReview: "photo review approved"}[claim.Stage])
 				worked = true
 			}
 		}

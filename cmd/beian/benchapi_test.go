@@ -53,6 +53,12 @@ func TestBenchAPI(t *testing.T) {
 			if res.Errors.Status5xx != 0 || res.Errors.Transport != 0 || res.Errors.Failures != 0 {
 				t.Fatalf("errors %+v", res.Errors)
 			}
+			// Each approval is counted in the stage its claim held: no more
+			// initial reviews than submits, photo reviews than photos.
+			k := res.StepsByKind
+			if k[""] != 0 || k["initial review approved"] > k["submit"] || k["photo review approved"] > k["photo upload"]+k["point photo upload"] {
+				t.Fatalf("steps by kind %v", k)
+			}
 			routes := map[string]routeStat{}
 			for _, rt := range res.Routes {
 				routes[rt.Route] = rt
