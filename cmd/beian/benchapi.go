@@ -112,6 +112,11 @@ func benchAPI(ctx context.Context, e *env, o benchOptions, a benchAPIOptions) er
 	if err != nil {
 		return usagef("beian bench api: --db: %v", err)
 	}
+	if dsn.Driver == sqlstore.Postgres && a.pgbench {
+		if err := checkPgbenchClients(ctx, dsn, a.clients); err != nil {
+			return err
+		}
+	}
 	scratch, err := newAPIScratch(ctx, dsn, o.db, o.keep)
 	if err != nil {
 		return err
@@ -126,13 +131,16 @@ func benchAPI(ctx context.Context, e *env, o benchOptions, a benchAPIOptions) er
 		return err
 	}
 	res.Machine.LoadAfter = loadAverage()
+	var pgErr error
 	if dsn.Driver == sqlstore.Postgres && a.pgbench {
 		fmt.Fprintf(e.stderr, "pgbench TPC-B: -i -s 10, then -c %d -j %d -T %d …\n", a.clients, min(2, a.clients), pgbenchSeconds(a.duration))
 		pb, err := runPgbench(ctx, dsn, o.db, a.clients, pgbenchSeconds(a.duration), o.keep)
 		if err != nil {
-			return fmt.Errorf("pgbench: %w", err)
+			// The load's figures are printed all the same.
+			pgErr = fmt.Errorf("pgbench: %w", err)
+		} else {
+			res.Pgbench = &pb
 		}
-		res.Pgbench = &pb
 	}
 	res.judge()
 	printBenchAPI(e.stdout, res)
@@ -145,6 +153,32 @@ func benchAPI(ctx context.Context, e *env, o benchOptions, a benchAPIOptions) er
 		if err := os.WriteFile(a.svgPath, []byte(benchAPISVG(res)), 0o644); err != nil {
 			return fmt.Errorf("write the chart: %w", err)
 		}
+	}
+	return pgErr
+}
+
+// checkPgbenchClients refuses, before any load, a pgbench comparison that
+// would need more connections than the server allows: pgbench opens one a
+// client, and learning it after the load lost nothing but the time.
+func checkPgbenchClients(ctx context.Context, dsn sqlstore.DSN, clients int) error {
+	db, err := sql.Open("pgx", dsn.URL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var limit, reserved int
+	if err := db.QueryRowContext(ctx, `SELECT current_setting('max_connections')::int, current_setting('superuser_reserved_connections')::int`).Scan(&limit, &reserved); err != nil {
+		return fmt.Errorf("read the server's max_connections: %w", err)
+	}
+	return pgbenchFits(clients, limit, reserved)
+}
+
+// pgbenchFits is checkPgbenchClients' rule: clients connections, and a
+// few for whatever else is connected, within max less the reserved ones.
+func pgbenchFits(clients, limit, reserved int) error {
+	if room := limit - reserved - 5; clients > room {
+		return usagef("beian bench api: --clients %d: pgbench opens a connection a client, and the server allows %d (max_connections %d, %d reserved, 5 kept for others): give --clients %d or fewer, raise max_connections, or pass --pgbench=false",
+			clients, room, limit, reserved, max(room, 1))
 	}
 	return nil
 }

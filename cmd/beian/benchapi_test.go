@@ -127,6 +127,21 @@ func TestBenchAPIUsage(t *testing.T) {
 	}
 }
 
+// A pgbench comparison that cannot connect all its clients is refused
+// before the load, with the number that fits and the ways out.
+func TestPgbenchFits(t *testing.T) {
+	if err := pgbenchFits(50, 100, 3); err != nil {
+		t.Fatalf("50 clients of 100 connections: %v", err)
+	}
+	if err := pgbenchFits(92, 100, 3); err != nil {
+		t.Fatalf("92 clients of 100 connections, 3 reserved: %v", err)
+	}
+	err := pgbenchFits(200, 100, 3)
+	if err == nil || !strings.Contains(err.Error(), "--clients 92 or fewer") || !strings.Contains(err.Error(), "--pgbench=false") {
+		t.Fatalf("200 clients of 100 connections: %v", err)
+	}
+}
+
 // pgbench's rate is read from its summary; a run without one is an error.
 func TestParsePgbench(t *testing.T) {
 	out := `pgbench (15.20 (Debian 15.20-0+deb12u1))
