@@ -188,6 +188,12 @@ func (w *Worker) runOnce(ctx context.Context) (claimed, sent, failed int, err er
 	return len(msgs), sent, failed, errors.Join(errs...)
 }
 
+// logAttrs are a message's log attributes: never its body, its recipient
+// masked (Rule NOTE-1).
+func logAttrs(m outbox.Message) []any {
+	return []any{"id", m.ID, "template", m.Template, "channel", m.Channel, "to", MaskRecipient(m.To), "attempt", m.Attempts}
+}
+
 // errRenderLater ends runOnceInDB's transaction when a message does not
 // render: the round is left to the ordinary path, which records the failure.
 var errRenderLater = errors.New("a message does not render")
@@ -236,7 +242,7 @@ func (w *Worker) runOnceInDB(ctx context.Context, senders map[string]Sender, cha
 		return 0, true, err
 	}
 	for _, m := range sent {
-		w.log().Info("outbox: sent", "id", m.ID, "template", m.Template, "channel", m.Channel, "to", MaskRecipient(m.To), "attempt", m.Attempts)
+		w.log().Info("outbox: sent", logAttrs(m)...)
 	}
 	return len(sent), true, nil
 }
@@ -265,7 +271,7 @@ func (w *Worker) deliver(ctx context.Context, s Sender, msgs []outbox.Message, d
 // sendOne renders, sends and marks one message; ok reports delivery, err a
 // failure to record the outcome.
 func (w *Worker) sendOne(ctx context.Context, s Sender, m outbox.Message) (ok bool, err error) {
-	attrs := []any{"id", m.ID, "template", m.Template, "channel", m.Channel, "to", MaskRecipient(m.To), "attempt", m.Attempts}
+	attrs := logAttrs(m)
 	// Bookkeeping outlives a cancelled ctx: a delivered message must be marked.
 	bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
 	defer cancel()

@@ -272,6 +272,24 @@ type timerRef struct {
 	due   int64
 }
 
+// dueTimers lists the timers of both contexts that are due at at and
+// have neither fired nor been cancelled.
+func (w *chaosWorld) dueTimers(ctx context.Context, at time.Time) ([]timerRef, error) {
+	var due []timerRef
+	for _, t := range []string{"provider_timers", "registry_timers"} {
+		err := w.query(ctx, `SELECT id, due_at FROM `+t+` WHERE fired_at = 0 AND cancelled_at = 0 AND due_at <= $1`, func(scan func(...any) error) error {
+			r := timerRef{table: t}
+			err := scan(&r.id, &r.due)
+			due = append(due, r)
+			return err
+		}, sqlstore.Micro(at))
+		if err != nil {
+			return due, err
+		}
+	}
+	return due, nil
+}
+
 // afterRestart: the timers that were due when the server died fire, and
 // the outbox messages that were due (not leased by the dead process) go,
 // within 20 seconds of the restart.
@@ -283,15 +301,11 @@ func (w *chaosWorld) afterRestart(ctx context.Context, k int) {
 	}
 	due := w.downDue // due at the restart; the server may have fired them already
 	w.downDue = nil
-	for _, t := range []string{"provider_timers", "registry_timers"} {
-		_ = w.query(ctx, `SELECT id, due_at FROM `+t+` WHERE fired_at = 0 AND cancelled_at = 0 AND due_at <= $1`, func(scan func(...any) error) error {
-			r := timerRef{table: t}
-			err := scan(&r.id, &r.due)
-			if !slices.ContainsFunc(due, func(d timerRef) bool { return d.table == t && d.id == r.id }) {
-				due = append(due, r)
-			}
-			return err
-		}, sqlstore.Micro(now))
+	atRestart, _ := w.dueTimers(ctx, now)
+	for _, r := range atRestart {
+		if !slices.ContainsFunc(due, func(d timerRef) bool { return d.table == r.table && d.id == r.id }) {
+			due = append(due, r)
+		}
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for len(due) > 0 {

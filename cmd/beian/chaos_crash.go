@@ -429,18 +429,10 @@ func (w *chaosWorld) dueWhileDown(ctx context.Context, k int) {
 		w.rep.fail("crash.clock", "while down after kill %d: move the sandbox clock: %v", k, err)
 		return
 	}
-	for _, t := range []string{"provider_timers", "registry_timers"} {
-		rows, err := w.db.SQL.QueryContext(ctx, `SELECT id, due_at FROM `+t+` WHERE fired_at = 0 AND cancelled_at = 0 AND due_at <= $1`, sqlstore.Micro(at))
-		if err != nil {
-			w.rep.fail("crash.clock", "while down after kill %d: read %s: %v", k, t, err)
-			return
-		}
-		for rows.Next() {
-			r := timerRef{table: t}
-			if err := rows.Scan(&r.id, &r.due); err == nil {
-				w.downDue = append(w.downDue, r)
-			}
-		}
-		rows.Close()
+	due, err := w.dueTimers(ctx, at)
+	if err != nil {
+		w.rep.fail("crash.clock", "while down after kill %d: read the timers: %v", k, err)
+		return
 	}
+	w.downDue = due
 }
