@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/beian/beian"
@@ -97,7 +98,63 @@ type attemptRow struct {
 // due, outside any transaction, and records each outcome (see above). It
 // returns how many were accepted or refused; a retryable failure is no
 // error (the row waits for its next try), a database error is.
+//
+// A process runs one flush at a time: a call made while another runs asks
+// it for one more pass and waits for that pass (returning 0 and its error),
+// so that on return a pass begun after the call has ended, as if the call
+// had made it. The request that queued a submission and Run, woken by the
+// same commit, had each sent the same pending attempt: a second Submit to
+// the registry and a second write of the outcome, for nothing.
 func (s *Service) FlushSubmissions(ctx context.Context) (n int, err error) {
+	g := &s.flush
+	g.mu.Lock()
+	if g.done == nil {
+		g.done = make(chan struct{})
+	}
+	if g.running {
+		g.again = true
+		done := g.done
+		g.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return 0, g.err
+	}
+	g.running = true
+	g.mu.Unlock()
+	for {
+		k, err := s.flushPass(ctx)
+		n += k
+		g.mu.Lock()
+		if g.again && err == nil {
+			g.again = false
+			g.mu.Unlock()
+			continue
+		}
+		g.running, g.again, g.err = false, false, err
+		close(g.done)
+		g.done = make(chan struct{})
+		g.mu.Unlock()
+		return n, err
+	}
+}
+
+// flushGate is FlushSubmissions' state: whether a flush runs, whether a
+// call asked it for another pass, and the channel closed when it ends.
+type flushGate struct {
+	mu      sync.Mutex
+	running bool
+	again   bool
+	done    chan struct{}
+	err     error // the last flush's, for the calls that waited on it
+}
+
+// flushPass is one pass of FlushSubmissions over the due attempts.
+func (s *Service) flushPass(ctx context.Context) (n int, err error) {
 	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT id, order_id, attempt, idem_key, tries, created_at FROM order_submissions
 		WHERE state = 'pending' AND next_try_at <= $1 ORDER BY id LIMIT 50`, sqlstore.Micro(s.now()))
 	if err != nil {

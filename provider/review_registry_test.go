@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -265,5 +266,83 @@ func TestEventsCancellation(t *testing.T) {
 		if rep, err := e.svc.Reconcile(e.ctx); err != nil || len(rep.Drifts) != 0 {
 			t.Errorf("reconcile after the event: %+v %v", rep, err)
 		}
+	})
+}
+
+// held is a connector whose Submit, while hold is set, says so on entered
+// and waits for release; it counts the calls.
+type held struct {
+	beian.Connector
+	hold             atomic.Bool
+	entered, release chan struct{}
+	calls            atomic.Int32
+}
+
+func (h *held) Submit(ctx context.Context, s beian.Submission, key string) (beian.Receipt, error) {
+	h.calls.Add(1)
+	if h.hold.Load() {
+		h.entered <- struct{}{}
+		<-h.release
+	}
+	return h.Connector.Submit(ctx, s, key)
+}
+
+// Flushes of the submissions run one at a time in a process: calls made
+// while one sends an attempt wait for its extra pass instead of sending
+// the same pending attempt again, and return once it has ended.
+func TestFlushSubmissionsOneAtATime(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		cust, rev := e.customer(t), e.account(t, beian.RoleProviderReviewer, "")
+		f := &flaky{Connector: e.svc.Connector, err: beian.Errorf(beian.KindUnavailable, "connector.unavailable")}
+		h := &held{Connector: f, entered: make(chan struct{}), release: make(chan struct{})}
+		e.svc.Connector = h
+		e.hSeed(t, hDomain)
+		o := e.hSubmitted(t, cust, beian.FirstFiling, hForm(hDomain))
+		rev.hDecide(t, o.ID, Decision{Approve: true})
+		cust.hUpload(t, 200, o.ID, hSharpPNG(t))
+		rev.hDecide(t, o.ID, Decision{Approve: true}) // the attempt is queued; the registry is down
+		f.err = nil
+		e.clock.Advance(time.Minute)
+		before := h.calls.Load()
+		h.hold.Store(true)
+
+		type result struct {
+			n   int
+			err error
+		}
+		first := make(chan result, 1)
+		go func() { n, err := e.svc.FlushSubmissions(e.ctx); first <- result{n, err} }()
+		<-h.entered // the first flush is in the registry's Submit
+		h.hold.Store(false)
+		others := make(chan result, 3)
+		for range 3 {
+			go func() { n, err := e.svc.FlushSubmissions(e.ctx); others <- result{n, err} }()
+		}
+		for waited := 0; ; waited++ { // until a call has asked the running flush for another pass
+			e.svc.flush.mu.Lock()
+			asked := e.svc.flush.again
+			e.svc.flush.mu.Unlock()
+			if asked {
+				break
+			}
+			if waited == 10000 {
+				close(h.release)
+				t.Fatal("no concurrent call waited for the running flush")
+			}
+			time.Sleep(time.Millisecond)
+		}
+		close(h.release)
+		if r := <-first; r.n != 1 || r.err != nil {
+			t.Fatalf("the first flush: %d %v, want 1 accepted", r.n, r.err)
+		}
+		for range 3 {
+			if r := <-others; r.err != nil {
+				t.Fatalf("a concurrent flush: %v", r.err)
+			}
+		}
+		if n := h.calls.Load() - before; n != 1 {
+			t.Errorf("the pending attempt was sent %d times, want once", n)
+		}
+		e.hSubmission(t, o.ID)
 	})
 }

@@ -40,6 +40,7 @@ type Service struct {
 
 	wakeOnce sync.Once
 	wake     chan struct{} // Run's wake-up (Wake)
+	flush    flushGate     // one FlushSubmissions at a time in the process
 }
 
 // Options are the provider's settings where a rule leaves a value open
