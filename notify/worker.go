@@ -155,6 +155,9 @@ func (w *Worker) runOnce(ctx context.Context) (claimed, sent, failed int, err er
 	if lease <= 0 {
 		lease = DefaultLease
 	}
+	if due, err := w.Outbox.AnyDue(ctx, w.DB, channels); err != nil || !due {
+		return 0, 0, 0, err
+	}
 	if n, ok, err := w.runOnceInDB(ctx, senders, channels, lease); ok {
 		return n, n, 0, err
 	}

@@ -146,17 +146,10 @@ func (o *Outbox) ClaimTx(ctx context.Context, tx *sqlstore.Tx, channels []string
 		return nil, errors.New("lease must be positive")
 	}
 	err = func() error {
-		now := sqlstore.Micro(tx.Now)
-		args := []any{now}
-		marks := make([]string, len(channels))
-		for i, ch := range channels {
-			args = append(args, ch)
-			marks[i] = fmt.Sprintf("$%d", len(args))
-		}
+		where, args := dueWhere(tx.Now, channels)
 		args = append(args, limit)
 		q := `SELECT id, channel, recipient, template, data, created_at, attempts FROM ` + o.table +
-			` WHERE sent_at = 0 AND next_attempt_at <= $1 AND lease_until <= $1 AND channel IN (` +
-			strings.Join(marks, ", ") + `) ORDER BY created_at, id LIMIT ` + fmt.Sprintf("$%d", len(args))
+			where + ` ORDER BY created_at, id LIMIT ` + fmt.Sprintf("$%d", len(args))
 		if tx.Driver == sqlstore.Postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
@@ -188,7 +181,7 @@ func (o *Outbox) ClaimTx(ctx context.Context, tx *sqlstore.Tx, channels []string
 		}
 		until := sqlstore.Micro(tx.Now.Add(lease))
 		args = []any{until}
-		marks = make([]string, len(msgs))
+		marks := make([]string, len(msgs))
 		for i, m := range msgs {
 			args = append(args, m.ID)
 			marks[i] = fmt.Sprintf("$%d", len(args))
@@ -201,6 +194,37 @@ func (o *Outbox) ClaimTx(ctx context.Context, tx *sqlstore.Tx, channels []string
 		return nil, err
 	}
 	return msgs, nil
+}
+
+// dueWhere is the WHERE clause of the messages of channels due at now, and
+// its arguments ($1 is now, the channels follow).
+func dueWhere(now time.Time, channels []string) (string, []any) {
+	args := []any{sqlstore.Micro(now)}
+	marks := make([]string, len(channels))
+	for i, ch := range channels {
+		args = append(args, ch)
+		marks[i] = fmt.Sprintf("$%d", len(args))
+	}
+	return ` WHERE sent_at = 0 AND next_attempt_at <= $1 AND lease_until <= $1 AND channel IN (` +
+		strings.Join(marks, ", ") + `)`, args
+}
+
+// AnyDue reports, from a read, whether a message of channels is due now (as
+// Claim would take it, but for another worker's row lock): a worker woken
+// by a commit that queued nothing it sends learns so without a write
+// transaction, which on SQLite would wait for the database's one writer.
+func (o *Outbox) AnyDue(ctx context.Context, db *sqlstore.DB, channels []string) (due bool, err error) {
+	defer beian.Wrap(&err, "look for due %s messages", o.table)
+	if len(channels) == 0 {
+		return false, nil
+	}
+	where, args := dueWhere(db.Clock.Now(), channels)
+	var one int
+	err = db.SQL.QueryRowContext(ctx, `SELECT 1 FROM `+o.table+where+` LIMIT 1`, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // MarkSent records that the message was delivered and releases its lease.

@@ -317,6 +317,44 @@ func TestClaimLeaseExpiry(t *testing.T) {
 	})
 }
 
+// AnyDue answers from a read what Claim would find: a due message of the
+// channels, not one leased, sent, scheduled later or of another channel.
+func TestAnyDue(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := newClock()
+	sqltest.Each(t, clk, func(t *testing.T, db *sqlstore.DB) {
+		o := mustNew(t, "provider")
+		due := func(want bool, channels []string, when string) {
+			t.Helper()
+			got, err := o.AnyDue(ctx, db, channels)
+			if err != nil || got != want {
+				t.Fatalf("%s: AnyDue(%v) = %v, %v; want %v", when, channels, got, err, want)
+			}
+		}
+		due(false, outbox.Channels, "empty")
+		ids := enqueue(t, db, o, sms("13812345678"))
+		due(true, outbox.Channels, "queued")
+		due(true, []string{outbox.SMS}, "queued, its channel")
+		due(false, []string{outbox.Email}, "queued, another channel")
+		due(false, nil, "no channels")
+		if got := claimIDs(t, db, o, outbox.Channels, 10, time.Minute); len(got) != 1 {
+			t.Fatalf("claim %v", got)
+		}
+		due(false, outbox.Channels, "leased")
+		if err := o.MarkFailed(ctx, db, ids[0], "down", clk.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		due(false, outbox.Channels, "failed, retried in an hour")
+		clk.Advance(time.Hour)
+		due(true, outbox.Channels, "retry due")
+		if err := o.MarkSent(ctx, db, ids[0]); err != nil {
+			t.Fatal(err)
+		}
+		due(false, outbox.Channels, "sent")
+	})
+}
+
 // TestClaimConcurrent: several workers claiming at once never get the same
 // message (SKIP LOCKED on PostgreSQL, serial writers on SQLite).
 func TestClaimConcurrent(t *testing.T) {
