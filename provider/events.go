@@ -110,6 +110,8 @@ func (s *Service) applyEvent(ctx context.Context, ev beian.Event, cursor string)
 func (s *Service) Run(ctx context.Context) {
 	tick := time.NewTicker(RunInterval)
 	defer tick.Stop()
+	s.runWaiting.Add(1)
+	defer s.runWaiting.Add(-1)
 	var lastReconcile time.Time
 	for {
 		if _, err := s.FlushSubmissions(ctx); err != nil && ctx.Err() == nil {
@@ -119,7 +121,10 @@ func (s *Service) Run(ctx context.Context) {
 			s.Log.WarnContext(ctx, "pull registry events", "err", err)
 		}
 		if now := s.now(); now.Sub(lastReconcile) >= ReconcileInterval {
-			if rep, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
+			s.runWaiting.Add(-1) // requests flush for themselves meanwhile
+			rep, err := s.Reconcile(ctx)
+			s.runWaiting.Add(1)
+			if err != nil && ctx.Err() == nil {
 				s.Log.WarnContext(ctx, "reconcile with the registry", "err", err)
 			} else if err == nil {
 				lastReconcile = now

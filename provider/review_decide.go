@@ -176,9 +176,17 @@ func (s *Service) approved(ctx context.Context, tx *sqlstore.Tx, after beian.Ord
 }
 
 // flushAfterCommit sends a newly queued submission at once; a failure is
-// only logged: Run retries it (see registry_submit.go).
+// only logged: Run retries it (see registry_submit.go). While this
+// process's Run waits for work it leaves the flush to Run, which the
+// commit's SubmissionsSignal has woken (wired by the server): the request
+// that moved the order does not wait for the registry and the writes of
+// the outcome, two more turns at SQLite's one writer.
 func (s *Service) flushAfterCommit(ctx context.Context, after beian.Order) {
 	if after.Stage != beian.StageSMSConfirmation {
+		return
+	}
+	if s.runWaiting.Load() > 0 {
+		s.Wake()
 		return
 	}
 	if _, err := s.FlushSubmissions(ctx); err != nil {

@@ -346,3 +346,55 @@ func TestFlushSubmissionsOneAtATime(t *testing.T) {
 		e.hSubmission(t, o.ID)
 	})
 }
+
+// While Run waits for work in the process, the request whose approval
+// queued a submission leaves the sending to Run (woken) and answers
+// without calling the registry; without Run it sends the attempt itself.
+func TestFlushAfterCommitLeavesItToRun(t *testing.T) {
+	each(t, func(t *testing.T, e *env) {
+		cust, rev := e.customer(t), e.account(t, beian.RoleProviderReviewer, "")
+		h := &held{Connector: e.svc.Connector}
+		e.svc.Connector = h
+		e.hSeed(t, hDomain)
+		o := e.hSubmitted(t, cust, beian.FirstFiling, hForm(hDomain))
+		rev.hDecide(t, o.ID, Decision{Approve: true})
+		cust.hUpload(t, 200, o.ID, hSharpPNG(t))
+		select { // no wake-up left over
+		case <-e.svc.wakeChan():
+		default:
+		}
+		e.svc.runWaiting.Add(1) // as Run does while it waits
+		rev.hDecide(t, o.ID, Decision{Approve: true})
+		e.svc.runWaiting.Add(-1)
+		e.hStage(t, o.ID, beian.StageSMSConfirmation)
+		if n := h.calls.Load(); n != 0 {
+			t.Fatalf("the request called the registry's Submit %d times; Run was there to do it", n)
+		}
+		select {
+		case <-e.svc.wakeChan():
+		default:
+			t.Fatal("Run was not woken")
+		}
+		if n, err := e.svc.FlushSubmissions(e.ctx); n != 1 || err != nil { // Run's flush
+			t.Fatalf("Run's flush: %d %v", n, err)
+		}
+		e.hSubmission(t, o.ID)
+
+		// Without a waiting Run the request sends it at once.
+		cust2 := e.customer(t)
+		d := hForm("yi-two.com")
+		d.Subject.CertNumber, d.Subject.Name = "91330100MA0000002Y", "杭州乙科技有限公司"
+		o2 := e.hSubmitted(t, cust2, beian.FirstFiling, d)
+		rev.hDecide(t, o2.ID, Decision{Approve: true})
+		cust2.hUpload(t, 200, o2.ID, hSharpPNG(t))
+		rev.hDecide(t, o2.ID, Decision{Approve: true})
+		if n := h.calls.Load(); n != 2 {
+			t.Fatalf("Submit calls %d, want the request's own", n)
+		}
+		// The registry answered (it refuses this subject's domain, seeded
+		// for another holder): the attempt is no longer pending.
+		if n := e.hCount(t, `SELECT COUNT(*) FROM order_submissions WHERE order_id = $1 AND state <> 'pending'`, o2.ID); n != 1 {
+			t.Errorf("attempts answered by the registry: %d", n)
+		}
+	})
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/beian/beian"
@@ -41,6 +42,11 @@ type Service struct {
 	wakeOnce sync.Once
 	wake     chan struct{} // Run's wake-up (Wake)
 	flush    flushGate     // one FlushSubmissions at a time in the process
+
+	// runWaiting counts the Run loops of this Service that flush and pull
+	// within moments of a Wake: running, and not in a Reconcile (which may
+	// take long on a large provider).
+	runWaiting atomic.Int32
 }
 
 // Options are the provider's settings where a rule leaves a value open
