@@ -218,7 +218,7 @@ func (s *Service) armRetention(ctx context.Context, tx *sqlstore.Tx, o beian.Ord
 // documents, so a purge that failed is tried again.
 func (s *Service) OrderTimerHandlers() map[string]timer.Handler {
 	return map[string]timer.Handler{TimerDocumentRetention: func(ctx context.Context, tx *sqlstore.Tx, tm timer.Timer) error {
-		o, err := s.Store.OrderByNumber(ctx, tm.Ref)
+		o, err := s.Store.OrderByNumberTx(ctx, tx, tm.Ref)
 		if beian.IsKind(err, beian.KindNotFound) {
 			return nil
 		}

@@ -154,7 +154,7 @@ func (s *Service) applyRejection(ctx context.Context, tx *sqlstore.Tx, o beian.O
 	if _, err := s.Store.AddReviewItems(ctx, tx, o.ID, providerdb.ReviewBureau, 0, items); err != nil {
 		return err
 	}
-	_, approvedAt, ok, err := s.Store.ApprovedPhoto(ctx, o.ID)
+	_, approvedAt, ok, err := s.Store.ApprovedPhotoTx(ctx, tx, o.ID)
 	if err != nil {
 		return err
 	}

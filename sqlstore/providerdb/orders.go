@@ -177,6 +177,13 @@ func (s *Store) OrderByNumber(ctx context.Context, number string) (beian.Order, 
 	return scanOrder(s.DB.SQL.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE number = $1`, number))
 }
 
+// OrderByNumberTx is OrderByNumber in the caller's transaction (a timer's
+// handler): a second connection taken while the transaction holds one
+// could wait for ever once every connection of the pool is so held.
+func (s *Store) OrderByNumberTx(ctx context.Context, tx *sqlstore.Tx, number string) (beian.Order, error) {
+	return scanOrder(tx.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE number = $1`, number))
+}
+
 // OrdersPage lists up to limit of the account's orders with an id below
 // before (0: from the newest), newest first: cursor pagination, the cursor
 // being the last id seen.

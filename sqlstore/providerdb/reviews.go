@@ -356,8 +356,19 @@ func (s *Store) LatestVerification(ctx context.Context, orderID int64) (Verifica
 // month of approval when no item concerns the photo; see
 // workflow.PhotoReusable). ok is false when the order has none.
 func (s *Store) ApprovedPhoto(ctx context.Context, orderID int64) (sha string, approvedAt time.Time, ok bool, err error) {
+	return approvedPhoto(ctx, s.DB.SQL, orderID)
+}
+
+// ApprovedPhotoTx is ApprovedPhoto in the caller's transaction: a second
+// connection taken while the transaction holds one could wait for ever
+// once every connection of the pool is so held.
+func (s *Store) ApprovedPhotoTx(ctx context.Context, tx *sqlstore.Tx, orderID int64) (sha string, approvedAt time.Time, ok bool, err error) {
+	return approvedPhoto(ctx, tx, orderID)
+}
+
+func approvedPhoto(ctx context.Context, q querier, orderID int64) (sha string, approvedAt time.Time, ok bool, err error) {
 	var at int64
-	err = s.DB.SQL.QueryRowContext(ctx, `SELECT photo_sha256, approved_at FROM verifications
+	err = q.QueryRowContext(ctx, `SELECT photo_sha256, approved_at FROM verifications
 		WHERE order_id = $1 AND status = 'approved' AND photo_sha256 <> '' ORDER BY approved_at DESC, id DESC LIMIT 1`, orderID).Scan(&sha, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", time.Time{}, false, nil
