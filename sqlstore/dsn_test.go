@@ -159,3 +159,12 @@ func TestSQLiteDefaults(t *testing.T) {
 		t.Fatalf("pool after use: %d idle, %d closed for want of idle room; want %d and 0", st.Idle, st.MaxIdleClosed, SQLiteConns)
 	}
 }
+
+// The default connection cap follows the machine: four a CPU, 8 to 32.
+func TestPostgresConnsFor(t *testing.T) {
+	for cpus, want := range map[int]int{1: 8, 2: 8, 3: 12, 4: 16, 8: 32, 64: 32} {
+		if got := PostgresConnsFor(cpus); got != want {
+			t.Errorf("PostgresConnsFor(%d) = %d, want %d", cpus, got, want)
+		}
+	}
+}
