@@ -111,7 +111,7 @@ func (s *Service) ViewVerificationPhoto(ctx context.Context, staffID int64, role
 			}
 			return err
 		}
-		if v, err = s.Store.LatestVerification(ctx, orderID); err != nil {
+		if v, err = s.Store.LatestVerificationTx(ctx, tx, orderID); err != nil {
 			return err
 		}
 		if v.PhotoSHA256 == "" {

@@ -347,7 +347,17 @@ func (s *Store) SetVerificationStatus(ctx context.Context, tx *sqlstore.Tx, id i
 // LatestVerification returns the order's most recent verification (Rules
 // VER-1, VER-2); none is not found.
 func (s *Store) LatestVerification(ctx context.Context, orderID int64) (Verification, error) {
-	return scanVerification(s.DB.SQL.QueryRowContext(ctx, `SELECT `+verificationColumns+` FROM verifications
+	return latestVerification(ctx, s.DB.SQL, orderID)
+}
+
+// LatestVerificationTx is LatestVerification in the caller's transaction
+// (see ApprovedPhotoTx).
+func (s *Store) LatestVerificationTx(ctx context.Context, tx *sqlstore.Tx, orderID int64) (Verification, error) {
+	return latestVerification(ctx, tx, orderID)
+}
+
+func latestVerification(ctx context.Context, q querier, orderID int64) (Verification, error) {
+	return scanVerification(q.QueryRowContext(ctx, `SELECT `+verificationColumns+` FROM verifications
 		WHERE order_id = $1 ORDER BY id DESC LIMIT 1`, orderID))
 }
 
