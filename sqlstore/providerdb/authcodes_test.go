@@ -251,7 +251,7 @@ func TestUseAuthCodeConcurrent(t *testing.T) {
 			// Open the connections first, so the transactions overlap instead
 			// of queueing behind connection set-up. (SQLite's transactions
 			// queue anyway: BEGIN IMMEDIATE.)
-			conns := make([]*sql.Conn, n)
+			conns := make([]*sql.Conn, min(n, db.SQL.Stats().MaxOpenConnections))
 			for i := range conns {
 				var err error
 				if conns[i], err = db.SQL.Conn(ctx); err != nil {
