@@ -41,8 +41,10 @@ var DefaultPostgresConns = PostgresConnsFor(runtime.NumCPU())
 // machine with cpus CPUs: four a CPU, at least 8 and at most 32. More
 // connections than a process can keep busy only add backends that compete
 // for the CPUs (with PostgreSQL on the same machine, with the process
-// itself): under beian bench api on 2 CPUs, 8 connections made 86–99
-// order steps/s where 32 made 47–74 (docs/performance.md).
+// itself): under beian bench api on 2 CPUs, alternated runs made 77.3 and
+// 73.2 order steps/s with 8 against 73.2 and 71.9 with 32, the writes' p99
+// about halved, the reads' rose (they queue for a connection;
+// docs/performance.md, run 9).
 func PostgresConnsFor(cpus int) int {
 	return min(32, max(8, 4*cpus))
 }

@@ -174,14 +174,18 @@ func (s *Store) OrderOf(ctx context.Context, accountID, id int64) (beian.Order, 
 
 // OrderByNumber returns the order with the number.
 func (s *Store) OrderByNumber(ctx context.Context, number string) (beian.Order, error) {
-	return scanOrder(s.DB.SQL.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE number = $1`, number))
+	return orderByNumber(ctx, s.DB.SQL, number)
 }
 
 // OrderByNumberTx is OrderByNumber in the caller's transaction (a timer's
 // handler): a second connection taken while the transaction holds one
 // could wait for ever once every connection of the pool is so held.
 func (s *Store) OrderByNumberTx(ctx context.Context, tx *sqlstore.Tx, number string) (beian.Order, error) {
-	return scanOrder(tx.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE number = $1`, number))
+	return orderByNumber(ctx, tx, number)
+}
+
+func orderByNumber(ctx context.Context, q querier, number string) (beian.Order, error) {
+	return scanOrder(q.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE number = $1`, number))
 }
 
 // OrdersPage lists up to limit of the account's orders with an id below

@@ -351,7 +351,7 @@ func (s *Store) LatestVerification(ctx context.Context, orderID int64) (Verifica
 }
 
 // LatestVerificationTx is LatestVerification in the caller's transaction
-// (see ApprovedPhotoTx).
+// (see OrderByNumberTx).
 func (s *Store) LatestVerificationTx(ctx context.Context, tx *sqlstore.Tx, orderID int64) (Verification, error) {
 	return latestVerification(ctx, tx, orderID)
 }
@@ -369,9 +369,8 @@ func (s *Store) ApprovedPhoto(ctx context.Context, orderID int64) (sha string, a
 	return approvedPhoto(ctx, s.DB.SQL, orderID)
 }
 
-// ApprovedPhotoTx is ApprovedPhoto in the caller's transaction: a second
-// connection taken while the transaction holds one could wait for ever
-// once every connection of the pool is so held.
+// ApprovedPhotoTx is ApprovedPhoto in the caller's transaction (see
+// OrderByNumberTx).
 func (s *Store) ApprovedPhotoTx(ctx context.Context, tx *sqlstore.Tx, orderID int64) (sha string, approvedAt time.Time, ok bool, err error) {
 	return approvedPhoto(ctx, tx, orderID)
 }
