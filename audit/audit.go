@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/beian/beian/sqlstore"
@@ -123,23 +124,55 @@ func (c *Chain) write(ctx context.Context, tx *sqlstore.Tx, recs []Record) (err 
 	}
 	at := sqlstore.Micro(tx.Now)
 	seq, hash := headSeq, headHash
-	for _, rec := range recs {
-		seq++
-		rec.Seq, rec.At, rec.PrevHash = seq, sqlstore.FromMicro(at), hash
-		rec.Hash = computeHash(rec)
-		hash = rec.Hash
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+c.records+
-			` (seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			rec.Seq, at, rec.Actor, rec.Action, rec.Entity, rec.EntityID,
-			rec.Before, rec.After, rec.PrevHash, rec.Hash); err != nil {
-			return fmt.Errorf("insert record %d (%s): %w", rec.Seq, rec.Action, sqlstore.MapErr(err))
+	// The records go in as few statements as possible, and on PostgreSQL
+	// the last of them also moves the head: every round trip here is made
+	// while the head is locked, and every state change of the context
+	// queues on it.
+	for start := 0; start < len(recs); start += insertChunk {
+		chunk := recs[start:min(start+insertChunk, len(recs))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO ` + c.records + ` (seq, at, actor, action, entity, entity_id, before_json, after_json, prev_hash, hash) VALUES `)
+		args := make([]any, 0, 10*len(chunk)+3)
+		for i, rec := range chunk {
+			seq++
+			rec.Seq, rec.At, rec.PrevHash = seq, sqlstore.FromMicro(at), hash
+			rec.Hash = computeHash(rec)
+			hash = rec.Hash
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			n := len(args)
+			fmt.Fprintf(&q, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10)
+			args = append(args, rec.Seq, at, rec.Actor, rec.Action, rec.Entity, rec.EntityID, rec.Before, rec.After, rec.PrevHash, rec.Hash)
+		}
+		last := start+len(chunk) == len(recs)
+		stmt := q.String()
+		if last && tx.Driver == sqlstore.Postgres {
+			n := len(args)
+			stmt = `WITH ins AS (` + stmt + `) UPDATE ` + c.head + fmt.Sprintf(` SET seq = $%d, hash = $%d WHERE id = 1 AND seq = $%d`, n+1, n+2, n+3)
+			args = append(args, seq, hash, headSeq)
+		}
+		res, err := tx.ExecContext(ctx, stmt, args...)
+		if err != nil {
+			return fmt.Errorf("insert records %d–%d (%s): %w", seq-int64(len(chunk))+1, seq, chunk[0].Action, sqlstore.MapErr(err))
+		}
+		if last && tx.Driver == sqlstore.Postgres {
+			return headMoved(res)
 		}
 	}
 	res, err := tx.ExecContext(ctx, `UPDATE `+c.head+` SET seq = $1, hash = $2 WHERE id = 1 AND seq = $3`, seq, hash, headSeq)
 	if err != nil {
 		return fmt.Errorf("update head: %w", sqlstore.MapErr(err))
 	}
+	return headMoved(res)
+}
+
+// insertChunk bounds the records of one INSERT (ten parameters each; the
+// engines allow 32,766 and 65,535).
+const insertChunk = 500
+
+// headMoved checks that the head's update moved exactly the head row.
+func headMoved(res sql.Result) error {
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return fmt.Errorf("update head: moved under us (rows %d, %v)", n, err)
 	}

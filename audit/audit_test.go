@@ -381,3 +381,41 @@ func TestAppendAtCommit(t *testing.T) {
 		}
 	})
 }
+
+// TestAppendManyInOneTx: a transaction's records go in as multi-row
+// INSERTs of at most insertChunk records; more than two chunks' worth must
+// link in order, each to the one before, and move the head once.
+func TestAppendManyInOneTx(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sqltest.Each(t, stepClock(), func(t *testing.T, db *sqlstore.DB) {
+		c := mustChain(t, "provider")
+		first := appendOne(t, db, c, Entry{Actor: "system", Action: "order.create", Entity: "order", EntityID: "0"})
+		n := 2*insertChunk + 3
+		err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			for i := range n {
+				if err := c.Append(ctx, tx, Entry{Actor: "system", Action: "order.save", Entity: "order", EntityID: fmt.Sprint(i + 1),
+					After: map[string]int{"i": i}}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := lastRecord(t, db, c)
+		if last.Seq != first.Seq+int64(n) || last.EntityID != fmt.Sprint(n) {
+			t.Fatalf("head names seq %d (entity %s), want %d (%d)", last.Seq, last.EntityID, first.Seq+int64(n), n)
+		}
+		for _, i := range []int{1, insertChunk, insertChunk + 1, 2 * insertChunk, n} {
+			recs, err := c.Records(ctx, db, "order", fmt.Sprint(i))
+			if err != nil || len(recs) != 1 || recs[0].Seq != first.Seq+int64(i) || recs[0].After != fmt.Sprintf(`{"i":%d}`, i-1) {
+				t.Fatalf("order %d: %+v, %v; want one record of seq %d", i, recs, err, first.Seq+int64(i))
+			}
+		}
+		if rep, err := c.Verify(ctx, db, ""); err != nil || rep.Records != int64(n+1) {
+			t.Fatalf("Verify = %+v, %v", rep, err)
+		}
+	})
+}
