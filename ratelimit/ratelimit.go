@@ -52,7 +52,7 @@ func bucket(r Rule, key string) string {
 
 // Allow counts one attempt under the rule and key and says whether it is
 // within the limit. The count and the window are updated atomically in one
-// transaction, so concurrent instances never exceed the limit together.
+// statement, so concurrent instances never exceed the limit together.
 func (l *Limiter) Allow(ctx context.Context, r Rule, key string) (Decision, error) {
 	return l.add(ctx, r, key, 1)
 }
@@ -74,45 +74,27 @@ func (l *Limiter) Reset(ctx context.Context, r Rule, key string) error {
 
 func (l *Limiter) add(ctx context.Context, r Rule, key string, n int) (d Decision, err error) {
 	b := bucket(r, key)
-	err = l.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
-		now := tx.Now
-		start := now.Truncate(r.Window) // fixed windows aligned to the epoch
-		q := `SELECT window_start, count FROM rate_limits WHERE bucket = $1`
-		if tx.Driver == sqlstore.Postgres {
-			q += ` FOR UPDATE`
-		}
-		var ws int64
-		var count int
-		switch err := tx.QueryRowContext(ctx, q, b).Scan(&ws, &count); {
-		case err == nil:
-			if ws != sqlstore.Micro(start) {
-				count = 0
-			}
-			count += n
-			_, err = tx.ExecContext(ctx, `UPDATE rate_limits SET window_start = $1, count = $2, updated_at = $3 WHERE bucket = $4`,
-				sqlstore.Micro(start), count, sqlstore.Micro(now), b)
-			if err != nil {
-				return err
-			}
-		default:
-			count = n
-			// Two instances may insert at once on PostgreSQL: the loser adds to the winner's row.
-			err = tx.QueryRowContext(ctx, `INSERT INTO rate_limits (bucket, window_start, count, updated_at) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (bucket) DO UPDATE SET count = CASE WHEN rate_limits.window_start = excluded.window_start
-					THEN rate_limits.count + excluded.count ELSE excluded.count END,
-					window_start = excluded.window_start, updated_at = excluded.updated_at
-				RETURNING count`, b, sqlstore.Micro(start), n, sqlstore.Micro(now)).Scan(&count)
-			if err != nil {
-				return err
-			}
-		}
-		d = Decision{Allowed: count <= r.Limit, Count: count}
-		if count >= r.Limit { // refused now, or the next attempt would be (Peek)
-			d.RetryAfter = start.Add(r.Window).Sub(now)
-		}
-		return nil
+	now := l.DB.Clock.Now()
+	start := now.Truncate(r.Window) // fixed windows aligned to the epoch
+	// One statement, atomic on both engines: a new bucket, or the window's
+	// count plus n, or n when the stored window has ended. Concurrent
+	// instances add to the one row in turn; no BEGIN or COMMIT round trip.
+	var count int
+	err = l.DB.Autocommit(ctx, func(q sqlstore.Querier) error {
+		return q.QueryRowContext(ctx, `INSERT INTO rate_limits (bucket, window_start, count, updated_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (bucket) DO UPDATE SET count = CASE WHEN rate_limits.window_start = excluded.window_start
+				THEN rate_limits.count + excluded.count ELSE excluded.count END,
+				window_start = excluded.window_start, updated_at = excluded.updated_at
+			RETURNING count`, b, sqlstore.Micro(start), n, sqlstore.Micro(now)).Scan(&count)
 	})
-	return d, err
+	if err != nil {
+		return d, err
+	}
+	d = Decision{Allowed: count <= r.Limit, Count: count}
+	if count >= r.Limit { // refused now, or the next attempt would be (Peek)
+		d.RetryAfter = start.Add(r.Window).Sub(now)
+	}
+	return d, nil
 }
 
 // Error is the rate_limited error for a refused decision; its Args carry

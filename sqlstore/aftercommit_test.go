@@ -310,3 +310,56 @@ func TestInTxPanic(t *testing.T) {
 		}
 	})
 }
+
+// Autocommit's statements commit one by one, its error is fn's, and on
+// SQLite it holds the writer slot while fn runs: a transaction begun
+// meanwhile waits for it (and a cancelled one gives up).
+func TestAutocommit(t *testing.T) {
+	sqltest.Each(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		var got string
+		err := db.Autocommit(ctx, func(q sqlstore.Querier) error {
+			if _, err := q.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES ('a', 'one', 1)`); err != nil {
+				return err
+			}
+			return q.QueryRowContext(ctx, `UPDATE kv SET value = 'two' WHERE key = 'a' RETURNING value`).Scan(&got)
+		})
+		if err != nil || got != "two" {
+			t.Fatalf("Autocommit = %q, %v", got, err)
+		}
+		boom := errors.New("boom")
+		err = db.Autocommit(ctx, func(q sqlstore.Querier) error {
+			if _, err := q.ExecContext(ctx, `UPDATE kv SET value = 'three' WHERE key = 'a'`); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("fn's error: %v", err)
+		}
+		if err := db.SQL.QueryRowContext(ctx, `SELECT value FROM kv WHERE key = 'a'`).Scan(&got); err != nil || got != "three" {
+			t.Fatalf("a statement before fn's error stays committed (no transaction): %q, %v", got, err)
+		}
+		if db.Driver != sqlstore.SQLite {
+			return
+		}
+		holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+		go func() {
+			done <- db.Autocommit(ctx, func(sqlstore.Querier) error { close(holding); <-release; return nil })
+		}()
+		<-holding
+		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		defer cancel()
+		ran := false
+		if err := db.InTx(short, func(*sqlstore.Tx) error { ran = true; return nil }); !errors.Is(err, context.DeadlineExceeded) || ran {
+			t.Fatalf("a transaction beside Autocommit: %v, ran %v; want it to wait (context.DeadlineExceeded)", err, ran)
+		}
+		close(release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(ctx, func(*sqlstore.Tx) error { return nil }); err != nil {
+			t.Fatalf("the slot after Autocommit: %v", err)
+		}
+	})
+}

@@ -295,6 +295,31 @@ func (db *DB) ReadTx(ctx context.Context, fn func(tx *Tx) error) error {
 	return mapErr(sqlTx.Commit())
 }
 
+// Querier is what Autocommit's function runs its statements on.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Autocommit runs fn, whose statements each commit on their own (no
+// transaction around them), for writes that are whole in one statement: an
+// upsert, a conditional update. On PostgreSQL each statement is one round
+// trip instead of three (BEGIN and COMMIT saved); on SQLite fn runs under
+// the process's writer slot, as a transaction of InTx would, so that it
+// queues there and not in SQLite's busy handler. fn reads the time from
+// db.Clock; a *sql.Row it gets must be scanned before fn returns.
+func (db *DB) Autocommit(ctx context.Context, fn func(q Querier) error) error {
+	release, err := db.takeWriter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
+	err = fn(db.SQL)
+	db.ckpt.committed() // whether fn wrote or not: a checkpoint's pass is cheap
+	return err
+}
+
 func (db *DB) inTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	release, err := db.takeWriter(ctx)
 	if err != nil {

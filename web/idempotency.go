@@ -267,10 +267,14 @@ func (i *Idempotency) claim(ctx context.Context, c *claim) (prior *stored, err e
 }
 
 func (i *Idempotency) claimOnce(ctx context.Context, c *claim) (prior *stored, err error) {
-	err = i.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
+	// Each statement stands alone (the claim is the upsert; the read after
+	// a refused one sees what won): no transaction, so on PostgreSQL no
+	// BEGIN and COMMIT round trips before the handler runs.
+	err = i.DB.Autocommit(ctx, func(q sqlstore.Querier) error {
 		prior = nil
-		c.created = sqlstore.Micro(tx.Now)
-		res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys
+		now := i.DB.Clock.Now()
+		c.created = sqlstore.Micro(now)
+		res, err := q.ExecContext(ctx, `INSERT INTO idempotency_keys
 				(scope, key, method, path, request_hash, status, headers, body, created_at, completed_at)
 			VALUES ($1, $2, $3, $4, $5, 0, '{}', '', $6, 0)
 			ON CONFLICT (scope, key) DO UPDATE SET method = excluded.method, path = excluded.path,
@@ -279,7 +283,7 @@ func (i *Idempotency) claimOnce(ctx context.Context, c *claim) (prior *stored, e
 			WHERE idempotency_keys.created_at < $7
 				OR (idempotency_keys.status = 0 AND idempotency_keys.created_at < $8)`,
 			c.scope, c.key, c.method, c.path, c.hash, c.created,
-			sqlstore.Micro(tx.Now.Add(-i.ttl())), sqlstore.Micro(tx.Now.Add(-i.inFlight())))
+			sqlstore.Micro(now.Add(-i.ttl())), sqlstore.Micro(now.Add(-i.inFlight())))
 		if err != nil {
 			return sqlstore.MapErr(err)
 		}
@@ -287,7 +291,7 @@ func (i *Idempotency) claimOnce(ctx context.Context, c *claim) (prior *stored, e
 			return err
 		}
 		var p stored
-		err = tx.QueryRowContext(ctx, `SELECT request_hash, status, headers, body FROM idempotency_keys
+		err = q.QueryRowContext(ctx, `SELECT request_hash, status, headers, body FROM idempotency_keys
 			WHERE scope = $1 AND key = $2`, c.scope, c.key).Scan(&p.hash, &p.status, &p.headers, &p.body)
 		if err != nil {
 			return err // sql.ErrNoRows: released or swept between the statements; claim again
@@ -314,10 +318,10 @@ func (i *Idempotency) complete(ctx context.Context, c *claim, rec *recorder) (er
 	if err != nil {
 		return err
 	}
-	return i.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE idempotency_keys SET status = $1, headers = $2, body = $3, completed_at = $4
+	return i.DB.Autocommit(ctx, func(q sqlstore.Querier) error {
+		_, err := q.ExecContext(ctx, `UPDATE idempotency_keys SET status = $1, headers = $2, body = $3, completed_at = $4
 			WHERE scope = $5 AND key = $6 AND status = 0 AND created_at = $7`,
-			rec.Status(), string(hj), body, sqlstore.Micro(tx.Now), c.scope, c.key, c.created)
+			rec.Status(), string(hj), body, sqlstore.Micro(i.DB.Clock.Now()), c.scope, c.key, c.created)
 		return err
 	})
 }
