@@ -149,7 +149,12 @@ func (s *Service) SubmitOrder(ctx context.Context, p identity.Principal, o beian
 		return o, err
 	}
 	s.flushAfterCommit(ctx, after) // a returned order goes back to the registry now (best effort)
-	return s.Store.Order(ctx, o.ID)
+	if after.Stage == beian.StageSMSConfirmation || o.Type == beian.CancelWebsite {
+		// the flush may have moved it on since, and CAN-4's conversion in
+		// the move's Effect changed its type after the move's read
+		return s.Store.Order(ctx, o.ID)
+	}
+	return after, nil
 }
 
 // moveKey makes a customer's move idempotent per request key and event.

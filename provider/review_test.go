@@ -123,8 +123,10 @@ func TestReviewClaimConflict(t *testing.T) {
 		if len(q.Items) != 1 || q.Items[0].ClaimedBy != a.id {
 			t.Errorf("queue shows the claim: %+v", q.Items)
 		}
+		a.call(t, 200, "POST", p+"/claim", nil, nil) // the holder's own claim again extends it
 		e.advance(t, ClaimTTL+time.Minute)
 		b.call(t, 200, "POST", p+"/claim", nil, nil)
+		b.call(t, 404, "POST", "/api/v1/review/orders/"+strconv.FormatInt(o.ID+1000, 10)+"/claim", nil, nil)
 		code, body, _ := a.do(t, "POST", p+"/decision", Decision{Approve: true})
 		if code != 409 || !strings.Contains(string(body), `"review.claimed"`) {
 			t.Errorf("first reviewer after the claim expired and was taken: %d %s", code, body)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/beian/beian"
@@ -62,12 +63,9 @@ func (c Claim) live(stage beian.Stage, now time.Time) bool {
 func (s *Store) ClaimOrder(ctx context.Context, orderID, reviewerID int64, ttl time.Duration, stages ...beian.Stage) (c Claim, err error) {
 	defer beian.Wrap(&err, "claim order %d", orderID)
 	// Most refusals (another reviewer's live claim: reviewers reach for the
-	// same head of the queue) are answered from a read, without queueing
+	// same head of the queue) are answered from one read, without queueing
 	// for the writer; the write checks again.
-	if err = s.DB.ReadTx(ctx, func(tx *sqlstore.Tx) error {
-		_, err := claimable(ctx, tx, orderID, reviewerID, stages)
-		return err
-	}); err != nil {
+	if err = s.claimableNow(ctx, orderID, reviewerID, stages); err != nil {
 		return c, err
 	}
 	err = s.DB.InTx(ctx, func(tx *sqlstore.Tx) error {
@@ -96,12 +94,8 @@ func claimable(ctx context.Context, tx *sqlstore.Tx, orderID, reviewerID int64, 
 	if err != nil {
 		return o, err
 	}
-	reviewable := false
-	for _, st := range stages {
-		reviewable = reviewable || o.Stage == st
-	}
-	if !reviewable {
-		return o, beian.Errorf(beian.KindInvalidState, "review.not_reviewable", "stage", string(o.Stage))
+	if !slices.Contains(stages, o.Stage) {
+		return o, errNotReviewable(o.Stage)
 	}
 	prev, ok, err := claimInTx(ctx, tx, orderID)
 	if err != nil {
@@ -111,6 +105,37 @@ func claimable(ctx context.Context, tx *sqlstore.Tx, orderID, reviewerID int64, 
 		return o, errClaimed()
 	}
 	return o, nil
+}
+
+// claimableNow is claimable's answer from one statement outside any
+// transaction (the order's stage and its claim, read together): the
+// refusal a claim would meet now, or nil.
+func (s *Store) claimableNow(ctx context.Context, orderID, reviewerID int64, stages []beian.Stage) error {
+	var stage string
+	var holder, expires sql.NullInt64
+	var claimStage sql.NullString
+	err := s.DB.SQL.QueryRowContext(ctx, `SELECT o.stage, c.reviewer_id, c.stage, c.expires_at
+		FROM orders o LEFT JOIN review_claims c ON c.order_id = o.id WHERE o.id = $1`, orderID).Scan(&stage, &holder, &claimStage, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return beian.Errorf(beian.KindNotFound, "")
+	}
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(stages, beian.Stage(stage)) {
+		return errNotReviewable(beian.Stage(stage))
+	}
+	prev := Claim{ReviewerID: holder.Int64, Stage: beian.Stage(claimStage.String), ExpiresAt: sqlstore.FromMicro(expires.Int64)}
+	if holder.Valid && prev.ReviewerID != reviewerID && prev.live(beian.Stage(stage), s.DB.Clock.Now()) {
+		return errClaimed()
+	}
+	return nil
+}
+
+// errNotReviewable is the answer to a claim of an order in no stage the
+// reviewer serves.
+func errNotReviewable(stage beian.Stage) error {
+	return beian.Errorf(beian.KindInvalidState, "review.not_reviewable", "stage", string(stage))
 }
 
 // UseClaim checks, in the caller's transaction (a decision's), that the

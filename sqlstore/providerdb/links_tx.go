@@ -21,22 +21,22 @@ import (
 // caller rolls back).
 func (s *Store) TransitionTx(ctx context.Context, tx *sqlstore.Tx, m Move) (o beian.Order, err error) {
 	defer beian.Wrap(&err, "order %d %s", m.OrderID, m.Event)
-	if m.Key != "" {
-		cur, err := scanOrder(tx.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, m.OrderID))
-		if err != nil {
-			return o, err
-		}
-		var last string
-		if err := tx.QueryRowContext(ctx, `SELECT last_key FROM orders WHERE id = $1`, m.OrderID).Scan(&last); err != nil {
-			return o, err
-		}
-		if last == m.Key {
-			return cur, nil
-		}
+	// One read locks the order and tells a replay of the move's key (the
+	// move already made: the order as it is) from a new move.
+	q := `SELECT ` + orderColumns + `, last_key FROM orders WHERE id = $1`
+	if tx.Driver == sqlstore.Postgres {
+		q += ` FOR UPDATE`
 	}
-	before, err := lockOrder(ctx, tx, m.OrderID, m.Version)
+	var last string
+	before, err := scanOrder(withExtra{tx.QueryRowContext(ctx, q, m.OrderID), []any{&last}})
 	if err != nil {
 		return o, err
+	}
+	if m.Key != "" && last == m.Key {
+		return before, nil
+	}
+	if m.Version != before.Version {
+		return o, beian.Errorf(beian.KindStale, "")
 	}
 	to, err := workflow.Next(workflow.Order{Type: before.Type, NewResponsiblePerson: m.NewResponsiblePerson, Edited: m.Edited, ReusePhoto: m.ReusePhoto}, before.Stage, m.Event, m.By)
 	if err != nil {
@@ -49,7 +49,7 @@ func (s *Store) TransitionTx(ctx context.Context, tx *sqlstore.Tx, m Move) (o be
 	}
 	fj, _ := json.Marshal(flagged)
 	now := sqlstore.Micro(tx.Now)
-	q := `UPDATE orders SET stage = $1, flagged = $2, version = version + 1, updated_at = $3, stage_at = $3, last_key = $4`
+	q = `UPDATE orders SET stage = $1, flagged = $2, version = version + 1, updated_at = $3, stage_at = $3, last_key = $4`
 	if m.Event == workflow.Submit && before.SubmittedAt.IsZero() {
 		q += `, submitted_at = $3`
 	}
@@ -85,3 +85,12 @@ func OrderTx(ctx context.Context, tx *sqlstore.Tx, id int64) (beian.Order, error
 	}
 	return scanOrder(tx.QueryRowContext(ctx, q, id))
 }
+
+// withExtra scans a row of orderColumns followed by more columns into
+// extra.
+type withExtra struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.row.Scan(append(dest, w.extra...)...) }

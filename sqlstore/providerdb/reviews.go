@@ -119,43 +119,58 @@ func reviewActor(source string, reviewerID int64) string {
 }
 
 // ReviewRound returns one round of the order's review items; round 0 is the
-// latest. An unknown order, or a round it does not have, is not found.
+// latest. An unknown order, or a round it does not have, is not found. One
+// query: the order's row, joined to the items of the round asked for (none
+// when the order has no such round), so that the order view costs one
+// round trip here, not three.
 func (s *Store) ReviewRound(ctx context.Context, orderID int64, round int) (rr ReviewRound, err error) {
 	defer beian.Wrap(&err, "review round %d of order %d", round, orderID)
-	if _, err := orderNumber(ctx, s.DB.SQL, orderID); err != nil {
-		return rr, err
-	}
+	which := `r.round = $2`
+	args := []any{orderID, round}
 	if round == 0 {
-		if err := s.DB.SQL.QueryRowContext(ctx, `SELECT COALESCE(MAX(round), 0) FROM review_items WHERE order_id = $1`, orderID).Scan(&round); err != nil {
-			return rr, err
-		}
+		which, args = `r.round = (SELECT MAX(m.round) FROM review_items m WHERE m.order_id = o.id)`, args[:1]
 	}
-	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT source, field, reason, suggestion, action, photo, reviewer_id, created_at
-		FROM review_items WHERE order_id = $1 AND round = $2 ORDER BY id`, orderID, round)
+	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT r.round, r.source, r.field, r.reason, r.suggestion, r.action, r.photo, r.reviewer_id, r.created_at
+		FROM orders o LEFT JOIN review_items r ON r.order_id = o.id AND `+which+`
+		WHERE o.id = $1 ORDER BY r.id`, args...)
 	if err != nil {
 		return rr, err
 	}
 	defer rows.Close()
-	rr = ReviewRound{OrderID: orderID, Round: round, Items: []beian.ReviewItem{}}
+	found := false
+	rr = ReviewRound{OrderID: orderID, Items: []beian.ReviewItem{}}
 	for rows.Next() {
+		found = true
 		var it beian.ReviewItem
-		var action string
-		var photo int
-		var created int64
-		if err := rows.Scan(&rr.Source, &it.Field, &it.Reason, &it.Suggestion, &action, &photo, &rr.ReviewerID, &created); err != nil {
+		var r, photo sql.NullInt64
+		var source, field, reason, suggestion, action sql.NullString
+		var reviewer, created sql.NullInt64
+		if err := rows.Scan(&r, &source, &field, &reason, &suggestion, &action, &photo, &reviewer, &created); err != nil {
 			return rr, err
 		}
-		it.Action, it.Photo, rr.CreatedAt = beian.ReviewAction(action), photo == 1, sqlstore.FromMicro(created)
+		if !r.Valid { // the order, without items of that round
+			continue
+		}
+		rr.Round, rr.Source, rr.ReviewerID, rr.CreatedAt = int(r.Int64), source.String, reviewer.Int64, sqlstore.FromMicro(created.Int64)
+		it.Field, it.Reason, it.Suggestion = field.String, reason.String, suggestion.String
+		it.Action, it.Photo = beian.ReviewAction(action.String), photo.Int64 == 1
 		rr.Items = append(rr.Items, it)
 	}
 	if err := rows.Err(); err != nil {
 		return rr, err
 	}
-	if len(rr.Items) == 0 {
+	if !found {
 		return ReviewRound{}, beian.Errorf(beian.KindNotFound, "")
+	}
+	if len(rr.Items) == 0 {
+		return ReviewRound{}, fmt.Errorf("%w: %w", errNoRound, beian.Errorf(beian.KindNotFound, ""))
 	}
 	return rr, nil
 }
+
+// errNoRound marks ReviewRound's not found for an order that exists but
+// has not the round asked for.
+var errNoRound = errors.New("the order has no such review round")
 
 // ReviewItems returns the items of one review round of the order and the
 // round's number; round 0 asks for the latest (Rules REV-3, REV-5: what the
@@ -163,10 +178,7 @@ func (s *Store) ReviewRound(ctx context.Context, orderID int64, round int) (rr R
 // and round 0. An unknown order or round is not found.
 func (s *Store) ReviewItems(ctx context.Context, orderID int64, round int) ([]beian.ReviewItem, int, error) {
 	rr, err := s.ReviewRound(ctx, orderID, round)
-	if round == 0 && beian.IsKind(err, beian.KindNotFound) {
-		if _, err := orderNumber(ctx, s.DB.SQL, orderID); err != nil {
-			return nil, 0, err
-		}
+	if round == 0 && errors.Is(err, errNoRound) {
 		return []beian.ReviewItem{}, 0, nil
 	}
 	if err != nil {

@@ -106,6 +106,19 @@ func TestAddReviewItems(t *testing.T) {
 				t.Fatalf("never rejected: %d %+v %v", round, items, err)
 			}
 		})
+		t.Run("ErrUnknownOrderOrRound", func(t *testing.T) { // an unknown order, or a round the order has not
+			for _, c := range []struct {
+				id    int64
+				round int
+			}{{o.ID + 1000, 0}, {o.ID + 1000, 1}, {o.ID, 99}} {
+				if _, _, err := s.ReviewItems(ctx, c.id, c.round); !beian.IsKind(err, beian.KindNotFound) {
+					t.Fatalf("order %d round %d: %v, want not found", c.id, c.round, err)
+				}
+				if _, err := s.ReviewRound(ctx, c.id, c.round); !beian.IsKind(err, beian.KindNotFound) {
+					t.Fatalf("round: order %d round %d: %v, want not found", c.id, c.round, err)
+				}
+			}
+		})
 		for _, tc := range []struct {
 			name, source, code, rule, field string
 			items                           []beian.ReviewItem
