@@ -156,14 +156,12 @@ func (r *Registry) Decide(ctx context.Context, rv Reviewer, submissionID string,
 		}
 	}
 	err = r.inTx(ctx, func(tx *sqlstore.Tx) error {
-		var provider, province string
-		err := tx.QueryRowContext(ctx, `SELECT provider, province FROM registry_submissions WHERE id = $1 AND type <> 'cancel_access'`,
-			strings.TrimSpace(submissionID)).Scan(&provider, &province)
-		if noRows(err) || (err == nil && code != "" && province != code) {
-			return errSubmissionNotFound()
-		}
+		sub, err := loadSubmission(ctx, tx, strings.TrimSpace(submissionID))
 		if err != nil {
 			return err
+		}
+		if sub.Type == beian.CancelAccess || (code != "" && sub.Province != code) {
+			return errSubmissionNotFound()
 		}
 		// The items after the province: another province's order is 404
 		// whatever the body says (tenant isolation).
@@ -171,10 +169,6 @@ func (r *Registry) Decide(ctx context.Context, rv Reviewer, submissionID string,
 			if err := checkItems(d.Items); err != nil {
 				return err
 			}
-		}
-		sub, err := loadSubmission(ctx, tx, strings.TrimSpace(submissionID))
-		if err != nil {
-			return err
 		}
 		if sub.Status != SubmissionBureau {
 			return beian.Errorf(beian.KindInvalidState, "registry.submission_not_in_review", "status", sub.Status)

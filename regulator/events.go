@@ -3,6 +3,7 @@ package regulator
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,6 +75,14 @@ func (pe *pendingEvents) write(ctx context.Context, tx *sqlstore.Tx) error {
 			ON CONFLICT (provider) DO UPDATE SET updated_at = excluded.updated_at`, p, sqlstore.Micro(tx.Now)); err != nil {
 			return sqlstore.MapErr(err)
 		}
+		if tx.Driver == sqlstore.Postgres {
+			// The events and the head's last id in one statement: these
+			// round trips are made under the audit chain's head too.
+			if err := writeEventsPG(ctx, tx, p, pe.byProvider[p]); err != nil {
+				return err
+			}
+			continue
+		}
 		var last int64
 		for _, e := range pe.byProvider[p] {
 			err := tx.QueryRowContext(ctx, `INSERT INTO registry_events (provider, submission_id, order_number, type, payload, at)
@@ -88,6 +97,27 @@ func (pe *pendingEvents) write(ctx context.Context, tx *sqlstore.Tx) error {
 	}
 	tx.Signal(EventsSignal)
 	return nil
+}
+
+// writeEventsPG inserts one provider's events, in the order emitted, and
+// moves its head to the last of them, in one statement; the head is
+// already locked (so the ids are drawn under it).
+func writeEventsPG(ctx context.Context, tx *sqlstore.Tx, provider string, evs []pendingEvent) error {
+	var q strings.Builder
+	q.WriteString(`WITH ins AS (INSERT INTO registry_events (provider, submission_id, order_number, type, payload, at) VALUES `)
+	args := []any{provider, sqlstore.Micro(tx.Now)}
+	for i, e := range evs {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&q, "($1, $%d, $%d, $%d, $%d, $2)", n+1, n+2, n+3, n+4)
+		args = append(args, e.submissionID, e.order, string(e.typ), e.payload)
+	}
+	q.WriteString(` RETURNING id) UPDATE registry_event_heads SET last_id = (SELECT MAX(id) FROM ins)
+		WHERE provider = $1 AND last_id < (SELECT MAX(id) FROM ins)`)
+	_, err := tx.ExecContext(ctx, q.String(), args...)
+	return sqlstore.MapErr(err)
 }
 
 // EventsSignal is the sqlstore signal raised when a transaction that

@@ -29,6 +29,13 @@ func TestEvents(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		for _, p := range []string{provA, provB} { // each head names its provider's last event
+			var head, last int64
+			if err := e.DB.SQL.QueryRowContext(e.ctx, `SELECT h.last_id, (SELECT MAX(id) FROM registry_events WHERE provider = $1)
+				FROM registry_event_heads h WHERE h.provider = $1`, p).Scan(&head, &last); err != nil || head != last || head == 0 {
+				t.Fatalf("%s: head %d, last event %d, %v", p, head, last, err)
+			}
+		}
 		t.Run("PagesInOrder", func(t *testing.T) {
 			var seen []beian.Event
 			cursor := ""

@@ -141,20 +141,28 @@ func errNotReviewable(stage beian.Stage) error {
 // UseClaim checks, in the caller's transaction (a decision's), that the
 // reviewer holds a live claim on the order in its stage and releases it:
 // another reviewer's live claim is conflict (review.claimed), no live
-// claim conflict (review.claim_required).
+// claim conflict (review.claim_required). On an error the claim is already
+// deleted in tx: the caller's transaction must fail with it (a move's
+// Effect does), which puts the claim back.
 func (s *Store) UseClaim(ctx context.Context, tx *sqlstore.Tx, o beian.Order, reviewerID int64) error {
-	c, ok, err := claimInTx(ctx, tx, o.ID)
-	if err != nil {
+	// Released and read in one statement.
+	var c Claim
+	var stage string
+	var expires int64
+	err := tx.QueryRowContext(ctx, `DELETE FROM review_claims WHERE order_id = $1 RETURNING reviewer_id, stage, expires_at`, o.ID).
+		Scan(&c.ReviewerID, &stage, &expires)
+	ok := err == nil
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return err
 	}
+	c.Stage, c.ExpiresAt = beian.Stage(stage), sqlstore.FromMicro(expires)
 	switch {
 	case ok && c.live(o.Stage, tx.Now) && c.ReviewerID != reviewerID:
 		return errClaimed()
 	case !ok || !c.live(o.Stage, tx.Now):
 		return errClaimRequired()
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM review_claims WHERE order_id = $1`, o.ID)
-	return err
+	return nil
 }
 
 // Claims returns the live claims on the orders in the stage at now, by order ID.

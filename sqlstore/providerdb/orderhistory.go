@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"time"
 
 	"github.com/beian/beian"
@@ -48,17 +47,15 @@ func DataHash(data json.RawMessage) string {
 
 // recordStage writes one history row in the move's transaction.
 func recordStage(ctx context.Context, tx *sqlstore.Tx, before, after beian.Order, event, actor string) error {
-	var province string
-	err := tx.QueryRowContext(ctx, `SELECT province FROM subjects WHERE id = $1`, after.SubjectID).Scan(&province)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
 	entered := before.StageAt
 	if before.Stage == "" {
 		entered = after.StageAt
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO order_stages (order_id, from_stage, to_stage, event, actor, province, entered_at, at, data_hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, after.ID, string(before.Stage), string(after.Stage), event, actor, province,
+	// The subject's province is read by the INSERT itself ('' without a
+	// subject): one round trip per move, not two.
+	_, err := tx.ExecContext(ctx, `INSERT INTO order_stages (order_id, from_stage, to_stage, event, actor, province, entered_at, at, data_hash)
+		VALUES ($1, $2, $3, $4, $5, COALESCE((SELECT province FROM subjects WHERE id = $6), ''), $7, $8, $9)`,
+		after.ID, string(before.Stage), string(after.Stage), event, actor, after.SubjectID,
 		sqlstore.Micro(entered), sqlstore.Micro(tx.Now), DataHash(after.Data))
 	return sqlstore.MapErr(err)
 }
