@@ -15,8 +15,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"github.com/jackc/pgx/v5/stdlib"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
@@ -119,8 +120,10 @@ func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
 			db.writer = make(chan struct{}, 1)
 		}
 	case Postgres:
-		db.SQL, err = sql.Open("pgx", dsn.URL)
-		if err == nil {
+		var cfg *pgx.ConnConfig
+		if cfg, err = pgx.ParseConfig(dsn.URL); err == nil {
+			cfg.Tracer = statementTracer{} // StatementCount
+			db.SQL = stdlib.OpenDB(*cfg)
 			n := cmp.Or(dsn.MaxConns, DefaultPostgresConns)
 			db.SQL.SetMaxOpenConns(n)
 			db.SQL.SetMaxIdleConns(n)

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/sqlstore"
 )
 
 // Metrics holds beian's Prometheus metrics on a private registry
@@ -24,6 +25,7 @@ type Metrics struct {
 	errors   *prometheus.CounterVec   // beian_http_errors_total{code}
 	gate     *prometheus.CounterVec   // beian_gate_decisions_total{reason}
 	duration *prometheus.HistogramVec // beian_http_request_duration_seconds{route}
+	stmts    *prometheus.CounterVec   // beian_http_db_statements_total{route}
 }
 
 // RouteUnmatched is the route label of requests no pattern matched. Labels
@@ -56,8 +58,12 @@ func NewMetrics() *Metrics {
 			Help:    "Time to answer HTTP requests, by route pattern.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route"}),
+		stmts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "beian_http_db_statements_total",
+			Help: "Statements sent to PostgreSQL while answering HTTP requests (each a round trip, BEGIN and COMMIT included), by route pattern; divide by the route's requests for statements per request. Not counted on SQLite.",
+		}, []string{"route"}),
 	}
-	m.Registry.MustRegister(m.requests, m.errors, m.gate, m.duration,
+	m.Registry.MustRegister(m.requests, m.errors, m.gate, m.duration, m.stmts,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, k := range beian.Kinds {
@@ -73,29 +79,40 @@ type metricsKey struct{}
 
 // Middleware counts each request under its route pattern (r.Pattern as the
 // ServeMux set it, or "unmatched"), method and status, and observes its
-// duration. Install it outside only middleware that keep the request value
-// (see Chain); when next is the *http.ServeMux itself the pattern is also
-// found when a handler replaced the request. It also puts m in the request's
+// duration. The pattern is found when next is the *http.ServeMux itself or
+// a chain around one built by Chain, whatever the middleware between them
+// do to the request. It also puts m in the request's
 // context, where observeError finds it.
 func (m *Metrics) Middleware(next http.Handler) http.Handler {
 	mux, _ := next.(*http.ServeMux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now() // wall time of the server, not the domain clock
 		rec := &recorder{ResponseWriter: w}
-		r = r.WithContext(context.WithValue(r.Context(), metricsKey{}, m))
+		var stmts sqlstore.StatementCount
+		ctx := sqlstore.CountStatements(context.WithValue(r.Context(), metricsKey{}, m), &stmts)
+		slot, ok := ctx.Value(routeKey{}).(*string)
+		if !ok { // no AccessLog outside: a slot of its own for Chain's recorder
+			slot = new(string)
+			ctx = context.WithValue(ctx, routeKey{}, slot)
+		}
+		r = r.WithContext(ctx)
 		defer func() {
 			route := r.Pattern
+			if route == "" {
+				route = *slot // the mux's, when a middleware below replaced the request
+			}
 			if route == "" && mux != nil {
 				_, route = mux.Handler(r)
 			}
 			if route == "" {
 				route = RouteUnmatched
 			}
-			if slot, ok := r.Context().Value(routeKey{}).(*string); ok {
-				*slot = route
-			}
+			*slot = route
 			m.requests.WithLabelValues(route, methodLabel(r.Method), strconv.Itoa(rec.Status())).Inc()
 			m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+			if n := stmts.Load(); n > 0 {
+				m.stmts.WithLabelValues(route).Add(float64(n))
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})

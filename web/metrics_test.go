@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/sqlstore"
+	"github.com/beian/beian/sqlstore/sqltest"
 )
 
 func scrape(t testing.TB, m *Metrics) string {
@@ -106,4 +109,74 @@ func grep(text, prefix string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// A middleware between Metrics and the mux that replaces the request (as
+// authentication does, to carry the caller) must not hide the pattern: the
+// mux sets it on the request it gets, and Chain's recorder passes it out.
+func TestMetricsRouteThroughReplacingMiddleware(t *testing.T) {
+	m := NewMetrics()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/orders/{id}", func(http.ResponseWriter, *http.Request) {})
+	type k struct{}
+	replace := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), k{}, "caller")))
+		})
+	}
+	var logBuf bytes.Buffer
+	for _, h := range []http.Handler{
+		Chain(mux, m.Middleware, replace),
+		Chain(mux, AccessLog(slog.New(slog.NewJSONHandler(&logBuf, nil))), m.Middleware, replace),
+	} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/v1/orders/7", nil))
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/api/v1/nowhere", nil))
+	}
+	text := scrape(t, m)
+	for _, want := range []string{
+		`beian_http_requests_total{method="GET",route="GET /api/v1/orders/{id}",status="200"} 2`,
+		`beian_http_requests_total{method="GET",route="unmatched",status="404"} 2`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grep(text, "beian_http_requests_total"))
+		}
+	}
+	if !strings.Contains(logBuf.String(), `"route":"GET /api/v1/orders/{id}"`) {
+		t.Errorf("access log: %s", logBuf.String())
+	}
+}
+
+// Statements run for a request count under its route on PostgreSQL (a
+// transaction's BEGIN and COMMIT included); SQLite's are not counted.
+func TestMetricsStatements(t *testing.T) {
+	sqltest.Each(t, nil, func(t *testing.T, db *sqlstore.DB) {
+		m := NewMetrics()
+		mux := http.NewServeMux()
+		mux.HandleFunc("GET /work", func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			var n int
+			if err := db.SQL.QueryRowContext(ctx, `SELECT 1`).Scan(&n); err != nil {
+				t.Error(err)
+			}
+			if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+				_, err := tx.ExecContext(ctx, `INSERT INTO kv (key, value, updated_at) VALUES ('k', 'v', 1)`)
+				return err
+			}); err != nil {
+				t.Error(err)
+			}
+		})
+		h := Chain(mux, m.Middleware)
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/work", nil))
+		text := scrape(t, m)
+		want := `beian_http_db_statements_total{route="GET /work"} 4` // SELECT, BEGIN, INSERT, COMMIT
+		if db.Driver == sqlstore.SQLite {
+			if strings.Contains(text, "beian_http_db_statements_total{") {
+				t.Errorf("SQLite's statements counted:\n%s", grep(text, "beian_http_db_statements_total"))
+			}
+			return
+		}
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, grep(text, "beian_http_db_statements_total"))
+		}
+	})
 }

@@ -27,9 +27,15 @@ type Middleware func(http.Handler) http.Handler
 //	Chain(mux, RequestID, AccessLog(log), m.Middleware, LimitBody(0), idem.Middleware, Recover(log))
 //
 // Recover sits innermost so that every outer middleware sees the 500 it
-// answers, and Metrics sits outside only middleware that keep the request
-// value (none of those listed replaces it), so it can read r.Pattern.
+// answers. When h is a *http.ServeMux, Chain also leaves the pattern it
+// matched where Metrics and AccessLog find it (the request's route slot),
+// since a middleware between them and the mux may replace the request
+// (authentication does, to carry the caller), and the mux sets Pattern on
+// the request it gets.
 func Chain(h http.Handler, mws ...Middleware) http.Handler {
+	if mux, ok := h.(*http.ServeMux); ok {
+		h = routeRecorder{mux}
+	}
 	for i := len(mws) - 1; i >= 0; i-- {
 		h = mws[i](h)
 	}
@@ -107,9 +113,23 @@ func (h ctxHandler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 func (h ctxHandler) WithGroup(name string) slog.Handler { return ctxHandler{h.Handler.WithGroup(name)} }
 
-// routeKey holds a *string in which Metrics.Middleware, which knows the
-// pattern, leaves it for AccessLog outside it.
+// routeKey holds a *string in which the mux's route recorder and
+// Metrics.Middleware leave the route pattern for AccessLog outside them.
 type routeKey struct{}
+
+// routeRecorder serves the mux and writes the pattern it matched into the
+// request's route slot, if there is one and it is empty (also when the
+// handler panics).
+type routeRecorder struct{ mux *http.ServeMux }
+
+func (rr routeRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if slot, ok := r.Context().Value(routeKey{}).(*string); ok && *slot == "" {
+			*slot = r.Pattern
+		}
+	}()
+	rr.mux.ServeHTTP(w, r)
+}
 
 // AccessLog logs one line per request: method, path without the query
 // string (queries may hold phone and ID numbers) and with Redact applied,

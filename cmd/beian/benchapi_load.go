@@ -418,6 +418,7 @@ func (run *benchAPIRun) load(ctx context.Context, st benchStaff, customers []*be
 	stop, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	cpu0, wait0 := schedTotals()
+	stmts0 := serverStatements(run.ms)
 	run.rec.begin(time.Now(), d)
 	var wg sync.WaitGroup
 	for i, c := range st.reviewers {
@@ -436,5 +437,53 @@ func (run *benchAPIRun) load(ctx context.Context, st benchStaff, customers []*be
 	cpu1, wait1 := schedTotals()
 	res.Machine.CPUSecs, res.Machine.RunWaitSecs = (cpu1 - cpu0).Seconds(), (wait1 - wait0).Seconds()
 	run.rec.fill(res)
+	setStatements(res.Routes, stmts0, serverStatements(run.ms))
 	_ = run.m.db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM orders WHERE stage = 'approved'`).Scan(&res.ServerApproved)
+}
+
+// serverStatements reads the servers' own metrics: per route pattern, the
+// statements sent to PostgreSQL (beian_http_db_statements_total) and the
+// requests answered, so far.
+func serverStatements(ms []*Main) map[string][2]float64 {
+	out := map[string][2]float64{}
+	for _, m := range ms {
+		fams, err := m.platform.metrics.Registry.Gather()
+		if err != nil {
+			continue
+		}
+		for _, f := range fams {
+			i := 0
+			switch f.GetName() {
+			case "beian_http_db_statements_total":
+			case "beian_http_requests_total":
+				i = 1
+			default:
+				continue
+			}
+			for _, mt := range f.GetMetric() {
+				for _, l := range mt.GetLabel() {
+					if l.GetName() == "route" {
+						v := out[l.GetValue()]
+						v[i] += mt.GetCounter().GetValue()
+						out[l.GetValue()] = v
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// setStatements gives each route its statements per request over the
+// load, from the servers' counts before and after it (PostgreSQL only:
+// without statements counted the figure stays unset).
+func setStatements(routes []routeStat, before, after map[string][2]float64) {
+	for i := range routes {
+		a, b := after[routes[i].Route], before[routes[i].Route]
+		stmts, reqs := a[0]-b[0], a[1]-b[1]
+		if stmts > 0 && reqs > 0 {
+			v := stmts / reqs
+			routes[i].Statements = &v
+		}
+	}
 }
