@@ -176,32 +176,7 @@ func (s *Service) replaceableSubject(ctx context.Context, sub beian.Subject) (bo
 }
 
 // subjectWebsites lists the subject's websites, oldest first, with their
-// domains (ASCII, sorted).
+// domains (ASCII, sorted), as one consistent read.
 func (s *Service) subjectWebsites(ctx context.Context, subjectID int64) ([]beian.Website, error) {
-	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT id FROM websites WHERE subject_id = $1 ORDER BY id`, subjectID)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	out := make([]beian.Website, 0, len(ids))
-	for _, id := range ids {
-		w, err := s.Store.Website(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, nil
+	return s.Store.SubjectWebsitesNow(ctx, subjectID)
 }

@@ -35,13 +35,67 @@ func (s *Store) WebsiteTx(ctx context.Context, tx *sqlstore.Tx, id int64) (beian
 	return websiteInTx(ctx, tx, id)
 }
 
-// SubjectWebsites returns the subject's websites, by ID, read in tx.
+// SubjectWebsites returns the subject's websites, by ID, with their
+// domains, read (and on PostgreSQL locked, in a writing transaction) in tx.
 func (s *Store) SubjectWebsites(ctx context.Context, tx *sqlstore.Tx, subjectID int64) ([]beian.Website, error) {
-	ids, err := int64s(ctx, tx, `SELECT id FROM websites WHERE subject_id = $1 ORDER BY id`, subjectID)
+	return subjectWebsitesInTx(ctx, tx, subjectID)
+}
+
+// SubjectWebsitesNow returns the subject's websites, by ID, with their
+// domains, as one consistent read.
+func (s *Store) SubjectWebsitesNow(ctx context.Context, subjectID int64) (ws []beian.Website, err error) {
+	err = s.DB.ReadTx(ctx, func(tx *sqlstore.Tx) error {
+		ws, err = subjectWebsitesInTx(ctx, tx, subjectID)
+		return err
+	})
+	return ws, err
+}
+
+// subjectWebsitesInTx reads the subject's websites and then all their
+// domains: two statements whatever the number of websites (it was two a
+// website, each website in a transaction of its own, on every precheck,
+// submit and filings list).
+func subjectWebsitesInTx(ctx context.Context, tx *sqlstore.Tx, subjectID int64) ([]beian.Website, error) {
+	q := `SELECT ` + websiteColumns + ` FROM websites WHERE subject_id = $1 ORDER BY id`
+	if tx.Driver == sqlstore.Postgres && !tx.ReadOnly {
+		q += ` FOR UPDATE`
+	}
+	rows, err := tx.QueryContext(ctx, q, subjectID)
 	if err != nil {
 		return nil, err
 	}
-	return websitesInTx(ctx, tx, ids)
+	out := []beian.Website{}
+	byID := map[int64]int{}
+	for rows.Next() {
+		w, err := scanWebsite(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		byID[w.ID] = len(out)
+		out = append(out, w)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT d.website_id, d.domain FROM website_domains d JOIN websites w ON w.id = d.website_id
+		WHERE w.subject_id = $1 ORDER BY d.website_id, d.domain`, subjectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var d string
+		if err := rows.Scan(&id, &d); err != nil {
+			return nil, err
+		}
+		if i, ok := byID[id]; ok { // a website added after the first read is not in out
+			out[i].Domains = append(out[i].Domains, d)
+		}
+	}
+	return out, rows.Err()
 }
 
 // WebsiteIDByNumber returns the ID of the website with the filing number,

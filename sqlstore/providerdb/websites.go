@@ -174,22 +174,33 @@ func logChange(ctx context.Context, tx *sqlstore.Tx, domain, reason, number stri
 	return err
 }
 
+// websiteColumns are the columns scanWebsite reads.
+const websiteColumns = `id, subject_id, COALESCE(number, ''), name, access, access_until, version, created_at, updated_at`
+
+// scanWebsite reads a row of websiteColumns (without the domains).
+func scanWebsite(row interface{ Scan(...any) error }) (w beian.Website, err error) {
+	var access string
+	var until, created, updated int64
+	if err = row.Scan(&w.ID, &w.SubjectID, &w.Number, &w.Name, &access, &until, &w.Version, &created, &updated); err != nil {
+		return w, err
+	}
+	w.Access, w.AccessUntil = beian.GateReason(access), sqlstore.FromMicro(until)
+	w.CreatedAt, w.UpdatedAt = sqlstore.FromMicro(created), sqlstore.FromMicro(updated)
+	return w, nil
+}
+
 func websiteInTx(ctx context.Context, tx *sqlstore.Tx, id int64) (w beian.Website, err error) {
-	q := `SELECT id, subject_id, COALESCE(number, ''), name, access, access_until, version, created_at, updated_at FROM websites WHERE id = $1`
+	q := `SELECT ` + websiteColumns + ` FROM websites WHERE id = $1`
 	if tx.Driver == sqlstore.Postgres && !tx.ReadOnly {
 		q += ` FOR UPDATE`
 	}
-	var access string
-	var until, created, updated int64
-	err = tx.QueryRowContext(ctx, q, id).Scan(&w.ID, &w.SubjectID, &w.Number, &w.Name, &access, &until, &w.Version, &created, &updated)
+	w, err = scanWebsite(tx.QueryRowContext(ctx, q, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, beian.Errorf(beian.KindNotFound, "")
 	}
 	if err != nil {
 		return w, err
 	}
-	w.Access, w.AccessUntil = beian.GateReason(access), sqlstore.FromMicro(until)
-	w.CreatedAt, w.UpdatedAt = sqlstore.FromMicro(created), sqlstore.FromMicro(updated)
 	rows, err := tx.QueryContext(ctx, `SELECT domain FROM website_domains WHERE website_id = $1 ORDER BY domain`, id)
 	if err != nil {
 		return w, err

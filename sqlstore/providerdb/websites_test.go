@@ -2,6 +2,9 @@ package providerdb_test
 
 import (
 	"context"
+	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/beian/beian"
@@ -125,6 +128,64 @@ func TestServableDomains(t *testing.T) {
 			if replay[r.Domain] != r.Reason {
 				t.Fatalf("replay %v != snapshot %v", replay, snap)
 			}
+		}
+	})
+}
+
+// A subject's websites read together (two statements whatever their number)
+// are the websites read one by one: every field, the domains sorted, none
+// for a website without; another subject's are not among them.
+func TestSubjectWebsites(t *testing.T) {
+	sqltest.Each(t, beian.NewManualClock(t0), func(t *testing.T, db *sqlstore.DB) {
+		ctx := context.Background()
+		s := newStore(t, db)
+		a, b := customer(t, s, "alice"), customer(t, s, "bob")
+		oa, err := draft(t, s, a, "110105194912310021", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ob, err := draft(t, s, b, "110105194912310048", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ws, err := s.SubjectWebsitesNow(ctx, oa.SubjectID); err != nil || len(ws) != 0 || ws == nil {
+			t.Fatalf("no websites yet: %#v, %v", ws, err)
+		}
+		var want []beian.Website
+		for i, ds := range [][]string{{"z.example.com", "a.example.com"}, nil, {"example.net"}, {"c.example.org", "b.example.org", "a.example.org"}} {
+			w, err := save(t, s, beian.Website{SubjectID: oa.SubjectID, Name: fmt.Sprint("站", i), Domains: ds, Access: beian.GatePending})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want = append(want, w); i == 1 {
+				if _, err := save(t, s, beian.Website{SubjectID: ob.SubjectID, Name: "别人的", Domains: []string{"other.example.com"}, Access: beian.GatePending}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for i := range want {
+			if want[i], err = s.Website(ctx, want[i].ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var inTx []beian.Website
+		if err := db.InTx(ctx, func(tx *sqlstore.Tx) error {
+			inTx, err = s.SubjectWebsites(ctx, tx, oa.SubjectID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		now, err := s.SubjectWebsitesNow(ctx, oa.SubjectID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, got := range map[string][]beian.Website{"in a transaction": inTx, "now": now} {
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
+			}
+		}
+		if want[1].Domains != nil || !slices.Equal(want[3].Domains, []string{"a.example.org", "b.example.org", "c.example.org"}) {
+			t.Errorf("domains as read one by one: %+v", want)
 		}
 	})
 }
