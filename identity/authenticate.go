@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,41 +85,55 @@ func (s *Service) authenticate(w http.ResponseWriter, r *http.Request) (p Princi
 }
 
 // sessionPrincipal looks a session token up in the served contexts and
-// slides its expiry; renewed is the new expiry when it moved.
+// slides its expiry; renewed is the new expiry when it moved. One
+// statement whatever the contexts (every request makes it).
 func (s *Service) sessionPrincipal(ctx context.Context, tok string) (p Principal, ok bool, renewed time.Time, err error) {
-	if tok == "" {
+	query, served := s.sessionQuery()
+	if tok == "" || len(served) == 0 {
 		return Principal{}, false, time.Time{}, nil
 	}
 	hash := hashToken(tok)
 	now := s.DB.Clock.Now()
+	var which int
+	var expires, lastSeen int64
+	err = s.DB.QueryRow(ctx, query, hash, sqlstore.Micro(now)).
+		Scan(&which, &p.CSRF, &expires, &lastSeen, &p.AccountID, &p.Login, &p.Role, &p.Province, &p.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Principal{}, false, time.Time{}, nil
+	}
+	if err != nil {
+		return Principal{}, false, time.Time{}, err
+	}
+	c := served[which]
+	t := tablesOf[c]
+	p.Context, p.Via, p.SessionHash = c, ViaSession, hash
+	ttl := s.ttl()
+	if sqlstore.FromMicro(expires).Sub(now) < ttl/2 && now.Sub(sqlstore.FromMicro(lastSeen)) >= touchEvery {
+		renewed = sqlstore.FromMicro(sqlstore.Micro(now.Add(ttl)))
+		if _, err := s.DB.SQL.ExecContext(ctx, `UPDATE `+t.sessions+` SET expires_at = $1, last_seen_at = $2
+			WHERE id_hash = $3 AND revoked_at = 0`, sqlstore.Micro(renewed), sqlstore.Micro(now), hash); err != nil {
+			return Principal{}, false, time.Time{}, err
+		}
+	}
+	return p, true, renewed, nil
+}
+
+// sessionQuery is the statement that finds a live session of an enabled
+// account in each served context (UNION ALL, the first served context
+// first), and the contexts in the order of its first column.
+func (s *Service) sessionQuery() (string, []string) {
+	var parts, served []string
 	for _, c := range s.contexts() {
 		t, known := tablesOf[c]
 		if !known {
 			continue
 		}
-		var expires, lastSeen int64
-		err := s.DB.QueryRow(ctx, `SELECT s.csrf, s.expires_at, s.last_seen_at, a.id, a.login, a.role, `+t.province+`, a.name
-			FROM `+t.sessions+` s JOIN `+t.accounts+` a ON a.id = s.account_id
-			WHERE s.id_hash = $1 AND s.revoked_at = 0 AND s.expires_at > $2 AND a.disabled_at = 0`, hash, sqlstore.Micro(now)).
-			Scan(&p.CSRF, &expires, &lastSeen, &p.AccountID, &p.Login, &p.Role, &p.Province, &p.Name)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return Principal{}, false, time.Time{}, err
-		}
-		p.Context, p.Via, p.SessionHash = c, ViaSession, hash
-		ttl := s.ttl()
-		if sqlstore.FromMicro(expires).Sub(now) < ttl/2 && now.Sub(sqlstore.FromMicro(lastSeen)) >= touchEvery {
-			renewed = sqlstore.FromMicro(sqlstore.Micro(now.Add(ttl)))
-			if _, err := s.DB.SQL.ExecContext(ctx, `UPDATE `+t.sessions+` SET expires_at = $1, last_seen_at = $2
-				WHERE id_hash = $3 AND revoked_at = 0`, sqlstore.Micro(renewed), sqlstore.Micro(now), hash); err != nil {
-				return Principal{}, false, time.Time{}, err
-			}
-		}
-		return p, true, renewed, nil
+		parts = append(parts, `SELECT `+strconv.Itoa(len(served))+` AS o, s.csrf, s.expires_at, s.last_seen_at, a.id, a.login, a.role, `+
+			t.province+` AS province, a.name FROM `+t.sessions+` s JOIN `+t.accounts+` a ON a.id = s.account_id
+			WHERE s.id_hash = $1 AND s.revoked_at = 0 AND s.expires_at > $2 AND a.disabled_at = 0`)
+		served = append(served, c)
 	}
-	return Principal{}, false, time.Time{}, nil
+	return strings.Join(parts, ` UNION ALL `) + ` ORDER BY o LIMIT 1`, served
 }
 
 // tokenPrincipal looks an API token up in the served contexts and notes its

@@ -1,11 +1,13 @@
 package identity
 
 import (
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/beian/beian"
+	"github.com/beian/beian/sqlstore"
 )
 
 // A session cannot be used after logout, and logout needs the CSRF token.
@@ -153,6 +155,31 @@ func TestExpiredSession(t *testing.T) {
 		}
 		if r := e.do(t, "GET", "/api/v1/me", nil, withCookie("garbage")); r.status != 401 {
 			t.Fatalf("garbage cookie: %d", r.status)
+		}
+	})
+}
+
+// A session is found in whichever served context holds it — the provider's
+// or the registry's, with its province — by one statement on PostgreSQL
+// (every request makes it); an unknown token is anonymous.
+func TestSessionPrincipalContexts(t *testing.T) {
+	t.Parallel()
+	each(t, nil, nil, func(t *testing.T, e *env) {
+		e.create(t, "alice", beian.RoleCustomer, "")
+		e.create(t, "rev", beian.RoleBureauReviewer, "330000")
+		ca, _ := e.login(t, "alice")
+		cr, _ := e.login(t, "rev")
+		for _, c := range []struct{ tok, context, login, province string }{
+			{ca, ContextProvider, "alice", ""}, {cr, ContextRegistry, "rev", "330000"}, {"no-such-token", "", "", ""},
+		} {
+			var n sqlstore.StatementCount
+			p, ok, _, err := e.s.sessionPrincipal(sqlstore.CountStatements(context.Background(), &n), c.tok)
+			if err != nil || ok != (c.context != "") || p.Context != c.context || p.Login != c.login || p.Province != c.province {
+				t.Fatalf("%s: %+v %v %v", c.login, p, ok, err)
+			}
+			if e.db.Driver == sqlstore.Postgres && n.Load() != 1 {
+				t.Errorf("%q: %d statements, want 1", c.login, n.Load())
+			}
 		}
 	})
 }
