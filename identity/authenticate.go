@@ -119,53 +119,64 @@ func (s *Service) sessionPrincipal(ctx context.Context, tok string) (p Principal
 }
 
 // sessionQuery is the statement that finds a live session of an enabled
-// account in each served context (UNION ALL, the first served context
-// first), and the contexts in the order of its first column.
+// account in the served contexts, and the contexts in the order of its
+// first column.
 func (s *Service) sessionQuery() (string, []string) {
-	var parts, served []string
+	return s.servedUnion(func(t tables) string {
+		return `SELECT s.csrf, s.expires_at, s.last_seen_at, a.id, a.login, a.role, ` + t.province + ` AS province, a.name
+			FROM ` + t.sessions + ` s JOIN ` + t.accounts + ` a ON a.id = s.account_id
+			WHERE s.id_hash = $1 AND s.revoked_at = 0 AND s.expires_at > $2 AND a.disabled_at = 0`
+	})
+}
+
+// servedUnion joins one SELECT per served context (made by sel from its
+// tables) with UNION ALL, each preceded by a column naming its place in
+// served; the first served context's row wins.
+func (s *Service) servedUnion(sel func(tables) string) (query string, served []string) {
+	var parts []string
 	for _, c := range s.contexts() {
 		t, known := tablesOf[c]
 		if !known {
 			continue
 		}
-		parts = append(parts, `SELECT `+strconv.Itoa(len(served))+` AS o, s.csrf, s.expires_at, s.last_seen_at, a.id, a.login, a.role, `+
-			t.province+` AS province, a.name FROM `+t.sessions+` s JOIN `+t.accounts+` a ON a.id = s.account_id
-			WHERE s.id_hash = $1 AND s.revoked_at = 0 AND s.expires_at > $2 AND a.disabled_at = 0`)
+		parts = append(parts, `SELECT `+strconv.Itoa(len(served))+` AS o, q.* FROM (`+sel(t)+`) q`)
 		served = append(served, c)
 	}
 	return strings.Join(parts, ` UNION ALL `) + ` ORDER BY o LIMIT 1`, served
 }
 
-// tokenPrincipal looks an API token up in the served contexts and notes its
-// use (at most once a minute).
+// tokenPrincipal looks an API token up in the served contexts (one
+// statement, as sessionPrincipal) and notes its use (at most once a
+// minute).
 func (s *Service) tokenPrincipal(ctx context.Context, tok string) (p Principal, ok bool, err error) {
+	query, served := s.servedUnion(func(t tables) string {
+		return `SELECT t.id, t.last_used_at, a.id, a.login, a.role, ` + t.province + ` AS province, a.name
+			FROM ` + t.tokens + ` t JOIN ` + t.accounts + ` a ON a.id = t.account_id
+			WHERE t.token_hash = $1 AND t.revoked_at = 0 AND (t.expires_at = 0 OR t.expires_at > $2) AND a.disabled_at = 0`
+	})
+	if len(served) == 0 {
+		return Principal{}, false, nil
+	}
 	hash := hashToken(tok)
 	now := sqlstore.Micro(s.DB.Clock.Now())
-	for _, c := range s.contexts() {
-		t, known := tablesOf[c]
-		if !known {
-			continue
-		}
-		var lastUsed int64
-		err := s.DB.QueryRow(ctx, `SELECT t.id, t.last_used_at, a.id, a.login, a.role, `+t.province+`, a.name
-			FROM `+t.tokens+` t JOIN `+t.accounts+` a ON a.id = t.account_id
-			WHERE t.token_hash = $1 AND t.revoked_at = 0 AND (t.expires_at = 0 OR t.expires_at > $2) AND a.disabled_at = 0`, hash, now).
-			Scan(&p.TokenID, &lastUsed, &p.AccountID, &p.Login, &p.Role, &p.Province, &p.Name)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
+	var which int
+	var lastUsed int64
+	err = s.DB.QueryRow(ctx, query, hash, now).
+		Scan(&which, &p.TokenID, &lastUsed, &p.AccountID, &p.Login, &p.Role, &p.Province, &p.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Principal{}, false, nil
+	}
+	if err != nil {
+		return Principal{}, false, err
+	}
+	c := served[which]
+	p.Context, p.Via = c, ViaToken
+	if now-lastUsed >= touchEvery.Microseconds() {
+		if _, err := s.DB.SQL.ExecContext(ctx, `UPDATE `+tablesOf[c].tokens+` SET last_used_at = $1 WHERE id = $2`, now, p.TokenID); err != nil {
 			return Principal{}, false, err
 		}
-		p.Context, p.Via = c, ViaToken
-		if now-lastUsed >= touchEvery.Microseconds() {
-			if _, err := s.DB.SQL.ExecContext(ctx, `UPDATE `+t.tokens+` SET last_used_at = $1 WHERE id = $2`, now, p.TokenID); err != nil {
-				return Principal{}, false, err
-			}
-		}
-		return p, true, nil
 	}
-	return Principal{}, false, nil
+	return p, true, nil
 }
 
 // cookie is the session cookie carrying value until expires.

@@ -181,5 +181,34 @@ func TestSessionPrincipalContexts(t *testing.T) {
 				t.Errorf("%q: %d statements, want 1", c.login, n.Load())
 			}
 		}
+		// API tokens likewise (their first use also notes it: one more).
+		token := func(cookie, csrf string) string {
+			r := e.do(t, "POST", "/api/v1/tokens", map[string]any{"name": "ci"}, withCookie(cookie), withCSRF(csrf))
+			tok, _ := r.body["token"].(string)
+			if r.status != 201 || tok == "" {
+				t.Fatalf("token: %d %s", r.status, r.raw)
+			}
+			return tok
+		}
+		ca2, csrfA := e.login(t, "alice")
+		cr2, csrfR := e.login(t, "rev")
+		for _, c := range []struct{ tok, context, login, province string }{
+			{token(ca2, csrfA), ContextProvider, "alice", ""}, {token(cr2, csrfR), ContextRegistry, "rev", "330000"}, {TokenPrefix + "unknown", "", "", ""},
+		} {
+			for use := range 2 {
+				var n sqlstore.StatementCount
+				p, ok, err := e.s.tokenPrincipal(sqlstore.CountStatements(context.Background(), &n), c.tok)
+				if err != nil || ok != (c.context != "") || p.Context != c.context || p.Login != c.login || p.Province != c.province {
+					t.Fatalf("token of %s: %+v %v %v", c.login, p, ok, err)
+				}
+				want := int64(1)
+				if c.context != "" && use == 0 {
+					want = 2
+				}
+				if e.db.Driver == sqlstore.Postgres && n.Load() != want {
+					t.Errorf("token of %q, use %d: %d statements, want %d", c.login, use+1, n.Load(), want)
+				}
+			}
+		}
 	})
 }
