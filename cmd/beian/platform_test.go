@@ -135,4 +135,15 @@ func TestServeSandboxClock(t *testing.T) {
 	if code, _ := post(login("alice"), `{"advance":"1h"}`); code != 403 {
 		t.Fatalf("a customer moved the sandbox clock: %d", code)
 	}
+	// Signed-in requests are counted under their route pattern (authentication
+	// replaces the request between the metrics and the mux).
+	_, body, _ := get(t, http.DefaultClient, m.URL()+"/metrics")
+	for _, want := range []string{
+		`beian_http_requests_total{method="POST",route="POST /api/v1/sandbox/clock",status="200"} 1`,
+		`beian_http_requests_total{method="POST",route="POST /api/v1/sandbox/clock",status="403"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
