@@ -88,7 +88,8 @@ func (s *Service) authenticate(w http.ResponseWriter, r *http.Request) (p Princi
 // slides its expiry; renewed is the new expiry when it moved. One
 // statement whatever the contexts (every request makes it).
 func (s *Service) sessionPrincipal(ctx context.Context, tok string) (p Principal, ok bool, renewed time.Time, err error) {
-	query, served := s.sessionQuery()
+	s.init()
+	query, served := s.sessionSQL, s.served
 	if tok == "" || len(served) == 0 {
 		return Principal{}, false, time.Time{}, nil
 	}
@@ -118,15 +119,20 @@ func (s *Service) sessionPrincipal(ctx context.Context, tok string) (p Principal
 	return p, true, renewed, nil
 }
 
-// sessionQuery is the statement that finds a live session of an enabled
-// account in the served contexts, and the contexts in the order of its
-// first column.
-func (s *Service) sessionQuery() (string, []string) {
-	return s.servedUnion(func(t tables) string {
-		return `SELECT s.csrf, s.expires_at, s.last_seen_at, a.id, a.login, a.role, ` + t.province + ` AS province, a.name
-			FROM ` + t.sessions + ` s JOIN ` + t.accounts + ` a ON a.id = s.account_id
-			WHERE s.id_hash = $1 AND s.revoked_at = 0 AND s.expires_at > $2 AND a.disabled_at = 0`
-	})
+// sessionSelect finds a live session of an enabled account in one
+// context's tables.
+func sessionSelect(t tables) string {
+	return `SELECT s.csrf, s.expires_at, s.last_seen_at, a.id, a.login, a.role, ` + t.province + ` AS province, a.name
+		FROM ` + t.sessions + ` s JOIN ` + t.accounts + ` a ON a.id = s.account_id
+		WHERE s.id_hash = $1 AND s.revoked_at = 0 AND s.expires_at > $2 AND a.disabled_at = 0`
+}
+
+// tokenSelect finds a live API token of an enabled account in one
+// context's tables.
+func tokenSelect(t tables) string {
+	return `SELECT t.id, t.last_used_at, a.id, a.login, a.role, ` + t.province + ` AS province, a.name
+		FROM ` + t.tokens + ` t JOIN ` + t.accounts + ` a ON a.id = t.account_id
+		WHERE t.token_hash = $1 AND t.revoked_at = 0 AND (t.expires_at = 0 OR t.expires_at > $2) AND a.disabled_at = 0`
 }
 
 // servedUnion joins one SELECT per served context (made by sel from its
@@ -149,11 +155,8 @@ func (s *Service) servedUnion(sel func(tables) string) (query string, served []s
 // statement, as sessionPrincipal) and notes its use (at most once a
 // minute).
 func (s *Service) tokenPrincipal(ctx context.Context, tok string) (p Principal, ok bool, err error) {
-	query, served := s.servedUnion(func(t tables) string {
-		return `SELECT t.id, t.last_used_at, a.id, a.login, a.role, ` + t.province + ` AS province, a.name
-			FROM ` + t.tokens + ` t JOIN ` + t.accounts + ` a ON a.id = t.account_id
-			WHERE t.token_hash = $1 AND t.revoked_at = 0 AND (t.expires_at = 0 OR t.expires_at > $2) AND a.disabled_at = 0`
-	})
+	s.init()
+	query, served := s.tokenSQL, s.served
 	if len(served) == 0 {
 		return Principal{}, false, nil
 	}

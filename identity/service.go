@@ -27,7 +27,8 @@ type Service struct {
 	Limiter *ratelimit.Limiter
 	// Contexts are the contexts whose accounts may log in here:
 	// ["provider","registry"] for serve, ["registry"] for `beian regulator`;
-	// nil means both.
+	// nil means both. Set before the first request (the lookups are built
+	// from it once).
 	Contexts []string
 	// SessionTTL is a session's lifetime, extended while it is used
 	// (sliding); 0 means DefaultSessionTTL.
@@ -44,6 +45,11 @@ type Service struct {
 	once      sync.Once
 	limiter   *ratelimit.Limiter
 	dummyHash string // verified when a login does not exist, to take the same time
+	// The one-statement lookups of a session and of an API token over the
+	// served contexts, and those contexts in the order of their first
+	// column (authenticate.go), built once: every request makes one.
+	sessionSQL, tokenSQL string
+	served               []string
 }
 
 // init fills the defaults once.
@@ -61,6 +67,8 @@ func (s *Service) init() {
 		}
 		// A hash of nothing anyone can type: the password is random.
 		s.dummyHash, _ = HashPassword(s.Params, randomToken())
+		s.sessionSQL, s.served = s.servedUnion(sessionSelect)
+		s.tokenSQL, _ = s.servedUnion(tokenSelect)
 	})
 }
 
