@@ -36,13 +36,10 @@ type DB struct {
 	sigMu   sync.RWMutex
 	signals map[string][]func()
 
-	// writer is SQLite's write lock as seen in this process: a
-	// transaction takes it before BEGIN IMMEDIATE (inTx). Writers then
-	// queue here, woken the moment the lock is free, instead of in
-	// SQLite's busy handler, which sleeps 1, 2, 5, 10 … up to 100 ms
-	// between tries and made a write's p99 under load ten times its p50.
-	// Nil on PostgreSQL.
-	writer chan struct{}
+	// writer is SQLite's write lock as seen in this process (writer.go):
+	// a transaction takes it before BEGIN IMMEDIATE (inTx). Nil on
+	// PostgreSQL.
+	writer *writerSlot
 	ckpt   *checkpointer // SQLite's checkpoints (checkpoint.go); nil on PostgreSQL
 }
 
@@ -117,7 +114,7 @@ func Open(ctx context.Context, dsn DSN, clock beian.Clock) (*DB, error) {
 			// prepared statements, and runs its pragmas again.
 			db.SQL.SetMaxOpenConns(SQLiteConns)
 			db.SQL.SetMaxIdleConns(SQLiteConns)
-			db.writer = make(chan struct{}, 1)
+			db.writer = &writerSlot{}
 		}
 	case Postgres:
 		var cfg *pgx.ConnConfig
@@ -370,23 +367,15 @@ func (db *DB) takeWriter(ctx context.Context) (release func(), err error) {
 	if db.writer == nil {
 		return func() {}, nil
 	}
-	var once sync.Once
-	release = func() { once.Do(func() { <-db.writer }) }
-	select {
-	case db.writer <- struct{}{}:
-		return release, nil
-	default:
-	}
-	t := time.NewTimer(writerWait)
-	defer t.Stop()
-	select {
-	case db.writer <- struct{}{}:
-		return release, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-t.C:
+	ok, err := db.writer.take(ctx, isBackground(ctx), writerWait)
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok:
 		return func() {}, nil
 	}
+	var once sync.Once
+	return func() { once.Do(db.writer.release) }, nil
 }
 
 func retryable(err error) bool {

@@ -92,6 +92,9 @@ func (m *Main) Run(ctx context.Context) (err error) {
 	}
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	m.stop = stop
+	// The process's own loops: their SQLite write transactions queue
+	// behind the requests' (sqlstore.Background); requests run on bg.
+	work := sqlstore.Background(bg)
 	var clk *sandbox.Clock
 	if m.Sandbox {
 		// One offset in the database, shared by both contexts and every
@@ -103,20 +106,20 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		}
 		m.db.Clock = clk
 		m.wg.Add(1)
-		go func() { defer m.wg.Done(); clk.Run(bg, 0) }()
+		go func() { defer m.wg.Done(); clk.Run(work, 0) }()
 	}
-	if err := m.startWorkers(bg); err != nil {
+	if err := m.startWorkers(work); err != nil {
 		return err
 	}
-	if m.platform, err = m.newPlatform(ctx, bg, clk); err != nil {
+	if m.platform, err = m.newPlatform(ctx, work, clk); err != nil {
 		return err
 	}
 	if g := m.platform.gate; g != nil {
-		g.Start(bg)
+		g.Start(work)
 	}
 	for _, r := range m.platform.runners {
 		m.wg.Add(1)
-		go func() { defer m.wg.Done(); r.Run(bg) }()
+		go func() { defer m.wg.Done(); r.Run(work) }()
 	}
 
 	ln, err := net.Listen("tcp", m.Addr)
