@@ -46,8 +46,9 @@ type benchAPIOptions struct {
 	pgbench   bool
 	log       string // the server's log level
 	poll      time.Duration
-	cpuprof   string // a CPU profile of the process during the load (go tool pprof)
-	instances int    // servers on the one database, the clients spread over them (PostgreSQL)
+	ramp      time.Duration // customers join one by one over this time
+	cpuprof   string        // a CPU profile of the process during the load (go tool pprof)
+	instances int           // servers on the one database, the clients spread over them (PostgreSQL)
 }
 
 // benchAPIFlags registers the flags of `beian bench api`.
@@ -59,6 +60,7 @@ func benchAPIFlags(fs *flag.FlagSet, a *benchAPIOptions) {
 	fs.BoolVar(&a.pgbench, "pgbench", true, "api: on PostgreSQL, also measure pgbench TPC-B (-i -s 10, then -c CLIENTS -j 2 -T DURATION/2)")
 	fs.StringVar(&a.log, "server-log", "error", "api: the server's log `level` on standard error")
 	fs.DurationVar(&a.poll, "poll", 500*time.Millisecond, "api: how often a waiting customer reads its order again (the console's refresh)")
+	fs.DurationVar(&a.ramp, "ramp", 5*time.Second, "api: the customers join one by one over this time (at most a quarter of --duration) at the start of the load, not all in the same instant")
 	fs.IntVar(&a.instances, "instances", 1, "api: run this many servers on the one PostgreSQL database and spread the clients over them (docs/operations.md, several instances)")
 	fs.StringVar(&a.cpuprof, "cpuprofile", "", "api: write a CPU profile of the load (server and clients, one process) to this `file`, for go tool pprof, and the goroutines half-way to FILE.goroutines")
 }
@@ -76,6 +78,8 @@ func checkBenchAPI(o benchOptions, a benchAPIOptions) error {
 		return usagef("beian bench api: --duration %s: give at least 1s (e.g. 60s)", a.duration)
 	case a.poll < 10*time.Millisecond:
 		return usagef("beian bench api: --poll %s: give at least 10ms", a.poll)
+	case a.ramp < 0:
+		return usagef("beian bench api: --ramp %s: give 0 (all customers at once) or more", a.ramp)
 	case a.instances < 1 || a.instances > 16:
 		return usagef("beian bench api: --instances %d: give 1 to 16 servers", a.instances)
 	case a.instances > 1 && !strings.HasPrefix(o.db, "postgres"):
@@ -108,6 +112,7 @@ func benchAPI(ctx context.Context, e *env, o benchOptions, a benchAPIOptions) er
 	if err := checkBenchAPI(o, a); err != nil {
 		return err
 	}
+	a.ramp = min(a.ramp, a.duration/4)
 	dsn, err := sqlstore.ParseDSN(o.db)
 	if err != nil {
 		return usagef("beian bench api: --db: %v", err)
@@ -125,7 +130,7 @@ func benchAPI(ctx context.Context, e *env, o benchOptions, a benchAPIOptions) er
 	fmt.Fprintf(e.stderr, "beian bench api: %s, %d customers, %d reviewers, %s\n", scratch.describe, a.clients, a.reviewers, a.duration)
 
 	res := benchAPIResult{Engine: dsn.Driver, Instances: a.instances, Clients: a.clients, Reviewers: a.reviewers, Verifiers: verifiersFor(a.reviewers),
-		BureauReviewers: len(demoProvinces), DurationSecs: a.duration.Seconds(), PollMs: millis(a.poll), Bureau: "manual: bureau reviewers of 4 provinces decide through the bureau API",
+		BureauReviewers: len(demoProvinces), DurationSecs: a.duration.Seconds(), PollMs: millis(a.poll), RampSecs: a.ramp.Seconds(), Bureau: "manual: bureau reviewers of 4 provinces decide through the bureau API",
 		Machine: machineNow()}
 	if err := runAPILoad(ctx, e, scratch, a, &res); err != nil {
 		return err

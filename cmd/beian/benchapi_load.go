@@ -430,8 +430,16 @@ func (run *benchAPIRun) load(ctx context.Context, st benchStaff, customers []*be
 	for _, c := range st.bureaus {
 		wg.Go(func() { run.bureau(ctx, stop, c) })
 	}
-	for _, cu := range customers {
-		wg.Go(func() { cu.work(ctx, stop) })
+	for i, cu := range customers {
+		// One by one over the ramp: customers started in the same instant
+		// all send the same request at once, lifecycle after lifecycle,
+		// which measures a stampede rather than 50 concurrent users.
+		join := run.opts.ramp * time.Duration(i) / time.Duration(len(customers))
+		wg.Go(func() {
+			if sleep(stop, join) == nil {
+				cu.work(ctx, stop)
+			}
+		})
 	}
 	wg.Wait()
 	cpu1, wait1 := schedTotals()

@@ -27,6 +27,7 @@ type benchAPIResult struct {
 	BureauReviewers int     `json:"bureau_reviewers"`
 	DurationSecs    float64 `json:"duration_seconds"`
 	PollMs          float64 `json:"poll_ms"`
+	RampSecs        float64 `json:"ramp_seconds"` // the customers joined one by one over this time
 	Bureau          string  `json:"bureau"`
 	SetupSecs       float64 `json:"setup_seconds"` // sign-ups, logins, servers, domains (before the load)
 
@@ -393,7 +394,7 @@ func printBenchAPI(w io.Writer, res benchAPIResult) {
 	}
 	fmt.Fprintf(w, "beian bench api — %s × %d server(s), %d customers, %d reviewers, %d verifiers, %d bureau reviewers, %.0f s (setup %.1f s)\n",
 		res.Engine, max(1, res.Instances), res.Clients, res.Reviewers, res.Verifiers, res.BureauReviewers, res.DurationSecs, res.SetupSecs)
-	fmt.Fprintf(w, "bureau: %s; customers re-read a waiting order every %.0f ms\n", res.Bureau, res.PollMs)
+	fmt.Fprintf(w, "bureau: %s; customers re-read a waiting order every %.0f ms, and joined one by one over the first %.1f s\n", res.Bureau, res.PollMs, res.RampSecs)
 	fmt.Fprintf(w, "machine: %d CPUs, %s; load average before %s, after %s; during the load this process ran %.1f s on a CPU and waited %.1f s for one\n\n",
 		res.Machine.CPUs, res.Machine.GoVersion, res.Machine.LoadBefore, res.Machine.LoadAfter, res.Machine.CPUSecs, res.Machine.RunWaitSecs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

@@ -50,6 +50,9 @@ func TestBenchAPI(t *testing.T) {
 			if res.Engine != eng || res.Clients != 3 || strconv.Itoa(res.Instances) != instances || res.Steps <= 0 || res.StepsPerSec <= 0 || res.Lifecycles < 0 || res.Requests <= 0 {
 				t.Fatalf("figures: %s", b)
 			}
+			if res.RampSecs != 0.75 { // --ramp's 5 s, at most a quarter of the 3 s
+				t.Fatalf("ramp %v s, want 0.75", res.RampSecs)
+			}
 			if res.Errors.Status5xx != 0 || res.Errors.Transport != 0 || res.Errors.Failures != 0 {
 				t.Fatalf("errors %+v", res.Errors)
 			}
@@ -113,6 +116,7 @@ func TestBenchAPIUsage(t *testing.T) {
 		{"Exists", []string{"bench", "api", "--db", "sqlite://" + old}, "already exists"},
 		{"Clients", []string{"bench", "api", "--db", "sqlite://" + filepath.Join(dir, "n.db"), "--clients", "0"}, "--clients 0"},
 		{"Duration", []string{"bench", "api", "--db", "sqlite://" + filepath.Join(dir, "n.db"), "--duration", "10ms"}, "at least 1s"},
+		{"Ramp", []string{"bench", "api", "--db", "sqlite://" + filepath.Join(dir, "n.db"), "--ramp", "-1s"}, "--ramp -1s"},
 		{"InstancesSQLite", []string{"bench", "api", "--db", "sqlite://" + filepath.Join(dir, "n.db"), "--instances", "2"}, "needs --db postgres"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
