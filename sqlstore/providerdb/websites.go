@@ -177,6 +177,12 @@ func logChange(ctx context.Context, tx *sqlstore.Tx, domain, reason, number stri
 // websiteColumns are the columns scanWebsite reads.
 const websiteColumns = `id, subject_id, COALESCE(number, ''), name, access, access_until, version, created_at, updated_at`
 
+// websiteColumnsOf is websiteColumns of the table aliased t.
+func websiteColumnsOf(t string) string {
+	return t + `.id, ` + t + `.subject_id, COALESCE(` + t + `.number, ''), ` + t + `.name, ` + t + `.access, ` + t + `.access_until, ` +
+		t + `.version, ` + t + `.created_at, ` + t + `.updated_at`
+}
+
 // scanWebsite reads a row of websiteColumns (without the domains).
 func scanWebsite(row interface{ Scan(...any) error }) (w beian.Website, err error) {
 	var access string
