@@ -134,8 +134,9 @@ func (r *Registry) BureauOrder(ctx context.Context, rv Reviewer, submissionID st
 //     with a field, a reason and a known action
 //     (registry.decision_item_invalid);
 //   - approve: status approved and the registry's change by type — see
-//     approve (bureau_apply.go): numbers and the password of a first
-//     filing (Rules NUM-1, PWD-1), websites, access, cancellations
+//     approve (bureau_apply.go): numbers, and the password a first
+//     filing owes (Rules NUM-1, PWD-1: issued by RunPasswords once this
+//     commits), websites, access, cancellations
 //     (Rule CAN-4) and changes (Rule OTH-2).
 //
 // A registry check that fails at approval (e.g. a domain filed meanwhile)
@@ -148,12 +149,6 @@ func (r *Registry) Decide(ctx context.Context, rv Reviewer, submissionID string,
 	code, ok := r.reviewerProvince(rv)
 	if !ok {
 		return res, errSubmissionNotFound()
-	}
-	if d.Approve && r.firstFiling(ctx, submissionID) {
-		// Rule PWD-1: its password, hashed before the lock is taken.
-		if ctx, err = withNewPassword(ctx); err != nil {
-			return res, err
-		}
 	}
 	err = r.inTx(ctx, func(tx *sqlstore.Tx) error {
 		sub, err := loadSubmission(ctx, tx, strings.TrimSpace(submissionID))
@@ -211,13 +206,4 @@ func checkItems(items []beian.ReviewItem) error {
 		}
 	}
 	return ps.Err()
-}
-
-// firstFiling reports whether the submission is a first filing (whose
-// approval issues a password), read outside any transaction; a wrong
-// guess only costs a hash or moves it back into the transaction.
-func (r *Registry) firstFiling(ctx context.Context, submissionID string) bool {
-	var typ string
-	err := r.DB.SQL.QueryRowContext(ctx, `SELECT type FROM registry_submissions WHERE id = $1`, strings.TrimSpace(submissionID)).Scan(&typ)
-	return err == nil && typ == string(beian.FirstFiling)
 }

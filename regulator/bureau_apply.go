@@ -122,8 +122,8 @@ func (r *Registry) approve(ctx context.Context, tx *sqlstore.Tx, sub *StoredSubm
 		beian.ApprovedPayload{SubjectNumber: sub.SubjectNumber, Websites: sites}); err != nil {
 		return "", nil, err
 	}
-	if sub.Type == beian.FirstFiling {
-		if err := r.issuePassword(ctx, tx, *sub, sub.SubjectNumber, s.Subject.Person); err != nil {
+	if sub.Type == beian.FirstFiling { // Rule PWD-1: issued by RunPasswords moments after the commit
+		if err := owePassword(ctx, tx, sub.SubjectNumber, sub.ID); err != nil {
 			return "", nil, err
 		}
 	}

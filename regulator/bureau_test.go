@@ -110,6 +110,7 @@ func TestBureauApproveFirstFiling(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		e.issuePasswords(t, 1)
 		t.Run("Numbers", func(t *testing.T) {
 			if res.Status != SubmissionApproved || res.SubjectNumber != "浙ICP备2026000001号" || len(res.Websites) != 1 || res.Websites[0] != "浙ICP备2026000001号-1" {
 				t.Fatalf("result %+v", res)

@@ -30,6 +30,7 @@ func TestConnectorOrderTypes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		e.issuePasswords(t, 1)
 		subject, w1 := res.SubjectNumber, res.Websites[0]
 		var password string
 		for _, m := range e.outbox(t) {

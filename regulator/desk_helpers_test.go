@@ -22,6 +22,7 @@ func (e *env) filed(tb testing.TB, order string, domains ...string) (subject, we
 	if err != nil || len(res.Websites) != 1 {
 		tb.Fatalf("approve %s: %+v, %v", order, res, err)
 	}
+	e.issuePasswords(tb, 1)
 	return res.SubjectNumber, res.Websites[0]
 }
 

@@ -168,18 +168,6 @@ type prehashed struct{ password, hash string }
 
 type prehashedKey struct{}
 
-// withNewPassword returns ctx carrying a new password and its argon2id
-// hash, made before the transaction: a decision that may issue one (a
-// first filing's approval) does not hash while it holds the submission's
-// row lock (argon2id costs tens of milliseconds of CPU).
-func withNewPassword(ctx context.Context) (context.Context, error) {
-	pw, hash, err := newHashedPassword()
-	if err != nil {
-		return ctx, err
-	}
-	return context.WithValue(ctx, prehashedKey{}, prehashed{pw, hash}), nil
-}
-
 // newPasswordFor returns the password ctx carries (withNewPassword), or
 // a new one.
 func newPasswordFor(ctx context.Context) (pw, hash string, err error) {
@@ -207,12 +195,11 @@ func newHashedPassword() (pw, hash string, err error) {
 }
 
 // passwordPool keeps a few filing passwords drawn and hashed ahead of
-// need, so that the request that issues one (a first filing's approval,
-// a retrieval) does not wait for argon2id at CONVENTIONS.md's parameters:
-// those requests' p99 under bench api was the hash. One goroutine of the
-// process, started with the first registry, hashes whenever the pool has
-// room and waits while it is full; a request that finds it empty hashes
-// its own. The passwords are random, tied to nothing until taken, and
+// need, so that what issues one (RunPasswords after a first filing's
+// approval, a retrieval) seldom waits for argon2id at CONVENTIONS.md's
+// parameters. One goroutine of the process, started with the first
+// registry, hashes whenever the pool has room and waits while it is full;
+// a caller that finds it empty hashes its own. The passwords are random, tied to nothing until taken, and
 // never leave the process's memory before.
 var passwordPool = &pool{ch: make(chan prehashed, 4)}
 

@@ -230,8 +230,8 @@ func chaosScratch(ctx context.Context, raw, dir string) (sqlstore.DSN, func(), e
 func (r *chaosReport) print(w io.Writer) {
 	fmt.Fprintf(w, "\nbeian chaos on %s: %.0f s\n", r.Engine, r.Seconds)
 	c := r.Crash
-	fmt.Fprintf(w, "  crash        kills survived %d/%d · orders checked %d (acknowledged %d) · numbers checked %d · due timers fired after restart %d · outbox messages drained %d · requests %d (5xx %d, cut by kills %d)\n",
-		c.KillsSurvived, c.Kills, c.OrdersChecked, c.AcksChecked, c.NumbersChecked, c.TimersFired, c.OutboxDrained, c.Requests, c.FiveXX, c.Dropped)
+	fmt.Fprintf(w, "  crash        kills survived %d/%d · orders checked %d (acknowledged %d) · numbers checked %d · due timers fired after restart %d · outbox messages drained %d · owed passwords issued %d · requests %d (5xx %d, cut by kills %d)\n",
+		c.KillsSurvived, c.Kills, c.OrdersChecked, c.AcksChecked, c.NumbersChecked, c.TimersFired, c.OutboxDrained, c.PasswordsPaid, c.Requests, c.FiveXX, c.Dropped)
 	k := r.Concurrency
 	fmt.Fprintf(w, "  concurrency  %d goroutines on %d orders · PATCH %d ok / %d stale / %d other · submits %d ok of %d · decisions %d ok of %d · uploads %d ok of %d · registry submissions %d · idempotent repeats %d identical of %d\n",
 		k.Goroutines, k.Orders, k.PatchOK, k.PatchStale, k.PatchOther, k.SubmitOK, k.Submits, k.DecisionOK, k.Decisions, k.UploadOK, k.Uploads, k.RegistrySubmissions, k.IdemIdentical, k.IdemRepeats)

@@ -330,7 +330,42 @@ func (w *chaosWorld) afterRestart(ctx context.Context, k int) {
 		}
 		due = left
 	}
+	w.passwordsPaid(ctx, k)
 	w.drainOutbox(ctx, fmt.Sprintf("after kill %d", k), false)
+}
+
+// passwordsPaid: the filing passwords owed when the server died (approved
+// first filings, Rule PWD-1) are issued within 20 seconds of the restart.
+func (w *chaosWorld) passwordsPaid(ctx context.Context, k int) {
+	var owed []string
+	if err := w.query(ctx, `SELECT subject_number FROM registry_password_due`, func(scan func(...any) error) error {
+		var s string
+		err := scan(&s)
+		owed = append(owed, s)
+		return err
+	}); err != nil {
+		w.rep.fail("crash.passwords", "after kill %d: read the passwords owed: %v", k, err)
+		return
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for len(owed) > 0 {
+		var left []string
+		for _, s := range owed {
+			var n int
+			if err := w.db.SQL.QueryRowContext(ctx, `SELECT COUNT(*) FROM registry_password_due WHERE subject_number = $1`, s).Scan(&n); err != nil || n > 0 {
+				left = append(left, s)
+				continue
+			}
+			w.rep.Crash.PasswordsPaid++
+		}
+		if owed = left; len(owed) == 0 {
+			return
+		}
+		if time.Now().After(deadline) || sleep(ctx, 250*time.Millisecond) != nil {
+			w.rep.fail("crash.passwords", "after kill %d: %d filing password(s) still owed 20 s after the restart", k, len(owed))
+			return
+		}
+	}
 }
 
 // drainOutbox waits up to 20 s for the outbox messages due now (all of

@@ -28,6 +28,7 @@ type crashCounts struct {
 	NumbersChecked int   `json:"numbers_checked"`
 	TimersFired    int   `json:"due_timers_fired_after_restart"`
 	OutboxDrained  int   `json:"outbox_drained_after_restart"`
+	PasswordsPaid  int   `json:"passwords_issued_after_restart"`
 	Approved       int64 `json:"orders_approved"`
 	Requests       int64 `json:"requests"`
 	FiveXX         int64 `json:"status_5xx"`

@@ -130,7 +130,8 @@ func TestUnconfiguredSendersKeepMessagesQueued(t *testing.T) {
 	}
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	for _, want := range []string{`beian_outbox_pending{channel="sms",context="provider"} 1`, `beian_outbox_pending{channel="email",context="provider"} 0`} {
+	for _, want := range []string{`beian_outbox_pending{channel="sms",context="provider"} 1`, `beian_outbox_pending{channel="email",context="provider"} 0`,
+		"beian_passwords_owed 0"} {
 		if !strings.Contains(string(body), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -121,6 +121,10 @@ func (m *Main) Run(ctx context.Context) (err error) {
 		m.wg.Add(1)
 		go func() { defer m.wg.Done(); r.Run(work) }()
 	}
+	if reg := m.platform.registry; reg != nil { // Rule PWD-1: the passwords approvals owe
+		m.wg.Add(1)
+		go func() { defer m.wg.Done(); reg.RunPasswords(work, m.Log.With("component", "passwords")) }()
+	}
 
 	ln, err := net.Listen("tcp", m.Addr)
 	if err != nil {
