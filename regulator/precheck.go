@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/beian/beian"
@@ -72,26 +71,26 @@ func (r *Registry) precheck(ctx context.Context, q querier, now time.Time, req b
 	// stretch under load). In a transaction, and on SQLite, whose reads are
 	// calls inside this process, they run one after another.
 	_, outside := q.(*sql.DB)
-	f := fanout{parallel: outside && r.DB.Driver == sqlstore.Postgres}
+	f := sqlstore.Fanout{Parallel: outside && r.DB.Driver == sqlstore.Postgres}
 	key := ""
 	var certHit bool
 	if validate.NormalizeCertificate(req.CertNumber) != "" {
 		key = certKey(req.CertType, req.CertNumber)
-		f.do(func() (err error) {
+		f.Do(func() (err error) {
 			if res.SubjectNumber, err = activeSubjectNumber(ctx, q, key); err != nil || res.SubjectNumber == "" {
 				return err
 			}
 			res.SubjectProviders, err = subjectProviders(ctx, q, res.SubjectNumber)
 			return err
 		})
-		f.do(func() (err error) {
+		f.Do(func() (err error) {
 			certHit, err = r.blacklisted(ctx, q, BlacklistCert, req.CertNumber)
 			return err
 		})
 	}
 	nameHits := make([]bool, len(req.WebsiteNames))
 	for i, name := range req.WebsiteNames {
-		f.do(func() (err error) {
+		f.Do(func() (err error) {
 			nameHits[i], err = r.blacklisted(ctx, q, BlacklistWebsiteName, name)
 			return err
 		})
@@ -112,17 +111,17 @@ func (r *Registry) precheck(ctx context.Context, q querier, now time.Time, req b
 			continue
 		}
 		dr.check.Domain = ascii
-		f.do(func() error {
+		f.Do(func() error {
 			holder, holderKey, err := domainHolder(ctx, q, ascii)
 			dr.holder, dr.same = holder, key != "" && holderKey == key
 			return err
 		})
-		f.do(func() (err error) {
+		f.Do(func() (err error) {
 			dr.check.Problems, err = r.domainChecks(ctx, q, now, ascii, field, req, opts)
 			return err
 		})
 	}
-	if err := f.wait(); err != nil {
+	if err := f.Wait(); err != nil {
 		return res, err
 	}
 	if certHit {
@@ -144,38 +143,6 @@ func (r *Registry) precheck(ctx context.Context, q querier, now time.Time, req b
 		res.Domains = append(res.Domains, dr.check)
 	}
 	return res, nil
-}
-
-// fanout runs functions at once (parallel) or one after another, and
-// returns the first error of them.
-type fanout struct {
-	parallel bool
-	wg       sync.WaitGroup
-	mu       sync.Mutex
-	err      error
-}
-
-func (f *fanout) do(fn func() error) {
-	if !f.parallel {
-		if f.err == nil {
-			f.err = fn()
-		}
-		return
-	}
-	f.wg.Go(func() {
-		if err := fn(); err != nil {
-			f.mu.Lock()
-			if f.err == nil {
-				f.err = err
-			}
-			f.mu.Unlock()
-		}
-	})
-}
-
-func (f *fanout) wait() error {
-	f.wg.Wait()
-	return f.err
 }
 
 // domainChecks runs the registry's five checks on one ASCII domain (Rule WEB-6).
