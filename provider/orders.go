@@ -12,7 +12,6 @@ import (
 	"github.com/beian/beian"
 	"github.com/beian/beian/i18n"
 	"github.com/beian/beian/identity"
-	"github.com/beian/beian/sqlstore/providerdb"
 	"github.com/beian/beian/web"
 	"github.com/beian/beian/workflow"
 )
@@ -201,30 +200,22 @@ func (s *Service) orderJSON(ctx context.Context, lang i18n.Lang, o beian.Order) 
 		t := o.SubmittedAt
 		out.SubmittedAt = &t
 	}
-	// Three independent reads: at once on PostgreSQL (every order answer,
-	// the most frequent of them the customer's re-read of a waiting order).
-	var ins insight
-	var docs []providerdb.Document
-	f := s.DB.Fanout()
-	f.Do(func() (err error) {
-		out.ReviewItems, out.ReviewRound, err = s.Store.ReviewItems(ctx, o.ID, 0)
-		return err
-	})
-	f.Do(func() (err error) {
-		ins, err = s.insight(ctx, o)
-		return err
-	})
-	f.Do(func() (err error) {
-		docs, err = s.Store.Documents(ctx, o.ID)
-		return err
-	})
-	if err := f.Wait(); err != nil {
+	var err error
+	if out.ReviewItems, out.ReviewRound, err = s.Store.ReviewItems(ctx, o.ID, 0); err != nil {
 		return out, err
 	}
 	out.Actions = s.orderActions(o)
+	ins, err := s.insight(ctx, o)
+	if err != nil {
+		return out, err
+	}
 	out.Changed, out.Effect = ins.changed, ins.effect
 	out.ReviewFlags = renderProblems(lang, ins.flags, false)
 	out.Warnings = renderProblems(lang, ins.warnings, false)
+	docs, err := s.Store.Documents(ctx, o.ID)
+	if err != nil {
+		return out, err
+	}
 	out.Documents = make([]DocumentJSON, 0, len(docs))
 	for _, d := range docs {
 		out.Documents = append(out.Documents, documentJSON(d))
