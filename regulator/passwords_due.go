@@ -127,11 +127,13 @@ func (r *Registry) RunPasswords(ctx context.Context, log *slog.Logger) {
 		case <-wake:
 		case <-t.C:
 		}
-		more := true
-		for more && ctx.Err() == nil {
-			var err error
-			if _, more, err = r.IssueDuePasswords(ctx); err != nil && ctx.Err() == nil {
+		for ctx.Err() == nil { // batch after batch while they make progress
+			n, more, err := r.IssueDuePasswords(ctx)
+			if err != nil && ctx.Err() == nil {
 				log.Error("filing passwords not issued yet", "err", err)
+			}
+			if !more || n == 0 { // a full batch of failing debts waits for the next poll
+				break
 			}
 		}
 		t.Reset(PasswordPoll)
