@@ -38,17 +38,28 @@ func (s *Store) WebsiteTx(ctx context.Context, tx *sqlstore.Tx, id int64) (beian
 // SubjectWebsites returns the subject's websites, by ID, with their
 // domains, read (and on PostgreSQL locked, in a writing transaction) in tx.
 func (s *Store) SubjectWebsites(ctx context.Context, tx *sqlstore.Tx, subjectID int64) ([]beian.Website, error) {
-	return subjectWebsitesInTx(ctx, tx, subjectID)
+	return subjectWebsites(ctx, tx, subjectID, tx.Driver == sqlstore.Postgres && !tx.ReadOnly)
 }
 
 // SubjectWebsitesNow returns the subject's websites, by ID, with their
-// domains, as one consistent read: one statement, a row a domain (on
-// PostgreSQL a read-only transaction around two statements was four round
-// trips, on every precheck, submit and filings list).
+// domains, as one consistent read outside a transaction.
 func (s *Store) SubjectWebsitesNow(ctx context.Context, subjectID int64) ([]beian.Website, error) {
-	rows, err := s.DB.SQL.QueryContext(ctx, `SELECT `+websiteColumnsOf("w")+`, d.domain
+	return subjectWebsites(ctx, s.DB.SQL, subjectID, false)
+}
+
+// subjectWebsites reads the subject's websites with their domains in one
+// statement, a row a domain — one consistent read by itself (it was two
+// statements a website, each website in a transaction of its own, on
+// every precheck, submit and filings list). lock takes the websites' rows
+// FOR UPDATE (PostgreSQL).
+func subjectWebsites(ctx context.Context, q sqlstore.Querier, subjectID int64, lock bool) ([]beian.Website, error) {
+	query := `SELECT ` + websiteColumnsOf("w") + `, d.domain
 		FROM websites w LEFT JOIN website_domains d ON d.website_id = w.id
-		WHERE w.subject_id = $1 ORDER BY w.id, d.domain`, subjectID)
+		WHERE w.subject_id = $1 ORDER BY w.id, d.domain`
+	if lock {
+		query += ` FOR UPDATE OF w`
+	}
+	rows, err := q.QueryContext(ctx, query, subjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -66,53 +77,6 @@ func (s *Store) SubjectWebsitesNow(ctx context.Context, subjectID int64) ([]beia
 		if domain.Valid {
 			last := &out[len(out)-1]
 			last.Domains = append(last.Domains, domain.String)
-		}
-	}
-	return out, rows.Err()
-}
-
-// subjectWebsitesInTx reads the subject's websites and then all their
-// domains: two statements whatever the number of websites (it was two a
-// website, each website in a transaction of its own, on every precheck,
-// submit and filings list).
-func subjectWebsitesInTx(ctx context.Context, tx *sqlstore.Tx, subjectID int64) ([]beian.Website, error) {
-	q := `SELECT ` + websiteColumns + ` FROM websites WHERE subject_id = $1 ORDER BY id`
-	if tx.Driver == sqlstore.Postgres && !tx.ReadOnly {
-		q += ` FOR UPDATE`
-	}
-	rows, err := tx.QueryContext(ctx, q, subjectID)
-	if err != nil {
-		return nil, err
-	}
-	out := []beian.Website{}
-	byID := map[int64]int{}
-	for rows.Next() {
-		w, err := scanWebsite(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		byID[w.ID] = len(out)
-		out = append(out, w)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, err
-	}
-	rows, err = tx.QueryContext(ctx, `SELECT d.website_id, d.domain FROM website_domains d JOIN websites w ON w.id = d.website_id
-		WHERE w.subject_id = $1 ORDER BY d.website_id, d.domain`, subjectID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var d string
-		if err := rows.Scan(&id, &d); err != nil {
-			return nil, err
-		}
-		if i, ok := byID[id]; ok { // a website added after the first read is not in out
-			out[i].Domains = append(out[i].Domains, d)
 		}
 	}
 	return out, rows.Err()

@@ -175,9 +175,9 @@ func logChange(ctx context.Context, tx *sqlstore.Tx, domain, reason, number stri
 }
 
 // websiteColumns are the columns scanWebsite reads.
-const websiteColumns = `id, subject_id, COALESCE(number, ''), name, access, access_until, version, created_at, updated_at`
+var websiteColumns = websiteColumnsOf("websites")
 
-// websiteColumnsOf is websiteColumns of the table aliased t.
+// websiteColumnsOf is websiteColumns of the table named or aliased t.
 func websiteColumnsOf(t string) string {
 	return t + `.id, ` + t + `.subject_id, COALESCE(` + t + `.number, ''), ` + t + `.name, ` + t + `.access, ` + t + `.access_until, ` +
 		t + `.version, ` + t + `.created_at, ` + t + `.updated_at`
